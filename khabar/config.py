@@ -1,0 +1,372 @@
+"""site.yaml: the one place where site settings are read and validated into frozen data."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+
+from . import text, yamlsrc
+from .errors import Collector, Diagnostic, KhabarError
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    dir: str  # "rtl" | "ltr"
+    translate_from: str | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    """A country or an actor: its slug, its name in every language and its aliases."""
+
+    slug: str
+    names: Mapping[str, str]
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    iso: str | None = None
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    key: str
+    title: Mapping[str, str]
+    terms: Mapping[str, Term]
+
+    def resolve(self, reference: str) -> Term | None:
+        """The term an article names by slug, by name or by alias (normalised Persian)."""
+        if reference in self.terms:
+            return self.terms[reference]
+        key = text.match_key(reference)
+        for term in self.terms.values():
+            names = [*term.names.values(), *(a for al in term.aliases.values() for a in al)]
+            if any(text.match_key(n) == key for n in names):
+                return term
+        return None
+
+    def nearest(self, reference: str) -> list[str]:
+        """Declared term slugs closest to an unknown reference, for the hint."""
+        candidates: dict[str, str] = {}
+        for term in self.terms.values():
+            candidates[term.slug] = term.slug
+            for name in term.names.values():
+                candidates.setdefault(text.match_key(name), term.slug)
+            for al in term.aliases.values():
+                for a in al:
+                    candidates.setdefault(text.match_key(a), term.slug)
+        close = difflib.get_close_matches(text.match_key(reference), list(candidates), n=6,
+                                          cutoff=0.5)
+        seen: list[str] = []
+        for c in close:
+            if candidates[c] not in seen:
+                seen.append(candidates[c])
+        return seen[:3]
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    items: int = 20
+    full_content: bool = True
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    root: Path
+    title: Mapping[str, str]
+    description: Mapping[str, str]
+    base_url: str
+    timezone: str
+    default_language: str
+    languages: tuple[Language, ...]
+    taxonomies: tuple[Taxonomy, ...]
+    per_page: int = 20
+    feeds: FeedSettings = FeedSettings()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(lang.code for lang in self.languages)
+
+    def language(self, code: str) -> Language:
+        return next(lang for lang in self.languages if lang.code == code)
+
+    def taxonomy(self, key: str) -> Taxonomy:
+        return next(t for t in self.taxonomies if t.key == key)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+
+SITE_FILE = "site.yaml"
+
+_TOP_KEYS = {"title", "description", "base_url", "timezone", "default_language", "languages",
+             "taxonomies", "per_page", "feeds"}
+
+
+class _Reader:
+    """Typed access to one YAML mapping that records every problem with its line."""
+
+    def __init__(self, data: yamlsrc.LineDict, where: str, path: str, errors: Collector,
+                 allowed: set[str]) -> None:
+        self.data, self.where, self.path, self.errors = data, where, path, errors
+        for key, line in data.duplicates:
+            errors.error(path, line, f"{where}: key '{key}' is given twice",
+                         "keep one of them")
+        for key in data:
+            if key not in allowed:
+                near = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f"did you mean '{near[0]}'?" if near else \
+                    f"allowed keys: {', '.join(sorted(allowed))}"
+                errors.error(path, data.line_of(key), f"{where}: unknown key '{key}'", hint)
+
+    def line(self, key: str) -> int:
+        return self.data.line_of(key)
+
+    def error(self, key: str, message: str, hint: str | None = None) -> None:
+        self.errors.error(self.path, self.line(key), f"{self.where}.{key}: {message}"
+                          if self.where else f"{key}: {message}", hint)
+
+    def string(self, key: str, required: bool = True, default: str = "") -> str:
+        if key not in self.data:
+            if required:
+                self.errors.error(self.path, self.data.line,
+                                  f"{self.where or 'site'}: missing required key '{key}'")
+            return default
+        value = self.data[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            self.error(key, "must be a non-empty string")
+            return default
+        return value.strip()
+
+    def integer(self, key: str, default: int, minimum: int = 1) -> int:
+        if key not in self.data:
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self.error(key, f"must be a whole number of at least {minimum}")
+            return default
+        return value
+
+    def mapping(self, key: str, required: bool = True) -> yamlsrc.LineDict | None:
+        if key not in self.data:
+            if required:
+                self.errors.error(self.path, self.data.line,
+                                  f"{self.where or 'site'}: missing required key '{key}'")
+            return None
+        value = self.data[key]
+        if not isinstance(value, yamlsrc.LineDict):
+            self.error(key, "must be a mapping (key: value lines)")
+            return None
+        return value
+
+    def per_language(self, key: str, codes: tuple[str, ...], required: bool = True
+                     ) -> dict[str, str]:
+        """A `{fa: ..., en: ...}` value; a plain string counts for every language."""
+        if key not in self.data:
+            if required:
+                self.errors.error(self.path, self.data.line,
+                                  f"{self.where or 'site'}: missing required key '{key}'",
+                                  f"give it per language, e.g. {key}: {{{codes[0]}: ...}}"
+                                  if codes else None)
+            return {}
+        value = self.data[key]
+        if isinstance(value, str):
+            return {c: text.clean_line(value) for c in codes}
+        if not isinstance(value, yamlsrc.LineDict):
+            self.error(key, "must be a string or a mapping of language to string")
+            return {}
+        sub = _Reader(value, f"{self.where}.{key}" if self.where else key, self.path,
+                      self.errors, set(codes))
+        out = {c: text.clean_line(sub.string(c, required=required)) for c in codes
+               if c in value or required}
+        return out
+
+
+def load(site_dir: Path) -> SiteConfig:
+    """Read and validate SITE/site.yaml; raise KhabarError with every problem in it."""
+    path = site_dir / SITE_FILE
+    shown = str(path)
+    if not path.is_file():
+        raise KhabarError([Diagnostic(shown, None, "site.yaml not found",
+                                 "run from a site folder or pass --site DIR")])
+    try:
+        data = yamlsrc.load(path.read_text(encoding="utf-8"))
+    except yamlsrc.YamlSyntaxError as exc:
+        raise KhabarError([Diagnostic(shown, exc.line, str(exc))]) from None
+    except UnicodeDecodeError:
+        raise KhabarError([Diagnostic(shown, None, "not valid UTF-8", "save the file as UTF-8")]
+                          ) from None
+    if not isinstance(data, yamlsrc.LineDict):
+        raise KhabarError([Diagnostic(shown, 1, "site.yaml must be a mapping of settings")])
+    return parse(data, site_dir, shown)
+
+
+def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
+    errors = Collector()
+    top = _Reader(data, "", shown, errors, _TOP_KEYS)
+
+    languages = _languages(top, errors, shown)
+    codes = tuple(lang.code for lang in languages)
+
+    default = top.string("default_language", required=False, default=codes[0] if codes else "")
+    if codes and default not in codes:
+        top.error("default_language", f"'{default}' is not one of the languages",
+                  f"use one of: {', '.join(codes)}")
+
+    base_url = top.string("base_url")
+    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
+        top.error("base_url", f"'{base_url}' is not an absolute http(s) URL",
+                  "write it like https://example.org/")
+    base_url = base_url.rstrip("/") + "/"
+
+    tz = top.string("timezone", required=False, default="UTC")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        top.error("timezone", f"unknown timezone '{tz}'", "use an IANA name like Asia/Tehran")
+        tz = "UTC"
+
+    title = top.per_language("title", codes)
+    description = top.per_language("description", codes, required=False)
+    per_page = top.integer("per_page", 20)
+
+    feeds = FeedSettings()
+    feeds_map = top.mapping("feeds", required=False)
+    if feeds_map is not None:
+        fr = _Reader(feeds_map, "feeds", shown, errors, {"items", "content"})
+        mode = fr.string("content", required=False, default="full")
+        if mode not in ("full", "summary"):
+            fr.error("content", f"'{mode}' is neither 'full' nor 'summary'")
+        feeds = FeedSettings(items=fr.integer("items", 20), full_content=mode != "summary")
+
+    taxonomies = _taxonomies(top, errors, shown, codes)
+    errors.raise_if_any()
+    return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
+                      timezone=tz, default_language=default, languages=languages,
+                      taxonomies=taxonomies, per_page=per_page, feeds=feeds)
+
+
+def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, ...]:
+    langs_map = top.mapping("languages")
+    if langs_map is None:
+        return ()
+    out: list[Language] = []
+    for code, spec in langs_map.items():
+        if not LANG.match(code):
+            errors.error(shown, langs_map.line_of(code),
+                         f"languages: '{code}' is not a language code", "use e.g. fa or en")
+            continue
+        if not isinstance(spec, yamlsrc.LineDict):
+            errors.error(shown, langs_map.line_of(code),
+                         f"languages.{code}: must be a mapping", "e.g. {name: English, dir: ltr}")
+            continue
+        r = _Reader(spec, f"languages.{code}", shown, errors, {"name", "dir", "translate_from"})
+        direction = r.string("dir", required=False, default="ltr")
+        if direction not in ("rtl", "ltr"):
+            r.error("dir", f"'{direction}' is neither rtl nor ltr")
+        name = r.string("name", required=False, default=code)
+        source = r.string("translate_from", required=False) or None
+        if source is not None and source not in langs_map:
+            r.error("translate_from", f"'{source}' is not one of the languages")
+        if source == code:
+            r.error("translate_from", "a language cannot be translated from itself")
+        out.append(Language(code, text.clean_line(name), direction, source))
+    if not out:
+        errors.error(shown, langs_map.line, "languages: at least one language is needed")
+    return tuple(out)
+
+
+def _taxonomies(top: _Reader, errors: Collector, shown: str, codes: tuple[str, ...]
+                ) -> tuple[Taxonomy, ...]:
+    tax_map = top.mapping("taxonomies", required=False)
+    if tax_map is None:
+        return ()
+    out: list[Taxonomy] = []
+    reserved = {"articles", "briefings", "page", "assets", "static"}
+    for key, spec in tax_map.items():
+        line = tax_map.line_of(key)
+        if not SLUG.match(key) or key in reserved:
+            errors.error(shown, line, f"taxonomies: '{key}' cannot be a taxonomy name",
+                         "use a lower-case slug that is not " + ", ".join(sorted(reserved)))
+            continue
+        if not isinstance(spec, yamlsrc.LineDict):
+            errors.error(shown, line, f"taxonomies.{key}: must be a mapping with title and terms")
+            continue
+        r = _Reader(spec, f"taxonomies.{key}", shown, errors, {"title", "terms"})
+        title = r.per_language("title", codes)
+        terms_map = r.mapping("terms", required=False)
+        terms: dict[str, Term] = {}
+        if terms_map is not None:
+            for slug, tspec in terms_map.items():
+                term = _term(slug, tspec, terms_map.line_of(slug), f"taxonomies.{key}.terms",
+                             shown, errors, codes)
+                if term is not None:
+                    terms[slug] = term
+        out.append(Taxonomy(key, title, terms))
+    return tuple(out)
+
+
+def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Collector,
+          codes: tuple[str, ...]) -> Term | None:
+    if not SLUG.match(slug):
+        errors.error(shown, line, f"{where}: '{slug}' is not a valid term slug",
+                     "use lower-case letters, digits and single hyphens, e.g. saudi-arabia")
+        return None
+    if spec is None:
+        spec = yamlsrc.LineDict()
+        spec.line, spec.key_lines, spec.duplicates = line, {}, []
+    if not isinstance(spec, yamlsrc.LineDict):
+        errors.error(shown, line, f"{where}.{slug}: must be a mapping",
+                     "e.g. {iso: TR} or {fa: ..., en: ...}")
+        return None
+    r = _Reader(spec, f"{where}.{slug}", shown, errors, {"iso", "aliases", *codes})
+    names: dict[str, str] = {}
+    iso = r.string("iso", required=False) or None
+    if iso is not None:
+        iso = iso.upper()
+        for code in codes:
+            try:
+                territory = Locale.parse(code.replace("-", "_")).territories.get(iso)
+            except (UnknownLocaleError, ValueError):
+                territory = None
+            if territory is None:
+                r.error("iso", f"'{iso}' is not an ISO 3166 country code known to CLDR",
+                        "use a two-letter code such as TR, LY or NO")
+                iso = None
+                break
+            names[code] = text.clean_line(territory)
+    for code in codes:
+        if code in spec:
+            names[code] = text.clean_line(r.string(code))
+    missing = [c for c in codes if c not in names]
+    if missing:
+        errors.error(shown, line, f"{where}.{slug}: no name in {', '.join(missing)}",
+                     "give an iso code or a name in every language")
+    aliases: dict[str, tuple[str, ...]] = {}
+    al = r.mapping("aliases", required=False)
+    if al is not None:
+        ar = _Reader(al, f"{where}.{slug}.aliases", shown, errors, set(codes))
+        for code, items in al.items():
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                ar.error(code, "must be a list of names")
+                continue
+            aliases[code] = tuple(text.clean_line(i) for i in items)
+    return Term(slug=slug, names=names, aliases=aliases, iso=iso)

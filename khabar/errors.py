@@ -1,0 +1,55 @@
+"""Diagnostics: every problem found in a run, reported together as PATH:LINE: error: MESSAGE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in one file, with the line where it can be known and a hint to fix it."""
+
+    path: str
+    line: int | None
+    message: str
+    hint: str | None = None
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: error: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class KhabarError(Exception):
+    """Raised with all the diagnostics of a stage, never only the first one."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted(diagnostics, key=_sort_key))
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def _sort_key(d: Diagnostic) -> tuple[str, int, str]:
+    return (d.path, d.line or 0, d.message)
+
+
+class Collector:
+    """Gathers diagnostics while a stage goes on, so a run reports them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
+        self.items.append(Diagnostic(path, line, message, hint))
+
+    def extend(self, items: Iterable[Diagnostic]) -> None:
+        self.items.extend(items)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise KhabarError(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

@@ -1,0 +1,313 @@
+"""Pages: which pages the site has, what each shows, and their HTML from the templates.
+
+Templates only present: every URL, date text and label is worked out here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__, dates
+from .config import SiteConfig, Taxonomy
+from .i18n import strings
+from .markup import shorten
+from .stories import PENDING, Story
+from .taxonomy import Day, TermGroup, by_day, by_term, paginate
+from .urls import Urls
+
+RECENT_DAYS = 14
+
+
+def theme_dir() -> Path:
+    """The default theme: packaged as khabar/_theme, or the repository's templates/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_theme"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def environment(site_root: Path) -> jinja2.Environment:
+    """Site templates first, then the default theme; autoescape on for every template."""
+    loaders: list[jinja2.BaseLoader] = []
+    own = site_root / "templates"
+    if own.is_dir() and own.resolve() != theme_dir().resolve():
+        loaders.append(jinja2.FileSystemLoader(own))
+    loaders.append(jinja2.FileSystemLoader(theme_dir()))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    lang: str = ""
+    dir: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StoryView:
+    """A story as a template shows it."""
+
+    slug: str
+    url: str
+    title: str
+    text_lang: str
+    text_dir: str
+    summary: str
+    date_iso: str
+    date_text: str
+    updated_iso: str
+    updated_text: str
+    kind: str
+    state: str
+    state_label: str
+    stale: bool
+    html: str
+    terms: tuple[Link, ...]
+    source: Link | None
+    original: Link | None  # the original-language page, for translations and pending
+    engine: str
+    model: str
+
+
+@dataclass
+class PageSpec:
+    """A page before rendering: where it goes, which template, and its own context."""
+
+    route: str
+    lang: str
+    template: str
+    key: tuple[str, ...]
+    title: str
+    context: dict[str, Any]
+    description: str = ""
+    indexable: bool = True
+    alternates: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """Everything the render stage derives from the loaded site, per language."""
+
+    config: SiteConfig
+    urls: Urls
+    stories: Mapping[str, tuple[Story, ...]]
+    days: Mapping[str, tuple[Day, ...]]
+    terms: Mapping[str, Mapping[str, tuple[TermGroup, ...]]]
+
+
+def derive(config: SiteConfig, stories: Mapping[str, tuple[Story, ...]], urls: Urls) -> SiteView:
+    tz = config.tz
+    return SiteView(
+        config=config, urls=urls, stories=stories,
+        days={lang: by_day(s, tz) for lang, s in stories.items()},
+        terms={lang: by_term(config, s) for lang, s in stories.items()},
+    )
+
+
+class _Views:
+    """Builds StoryViews and links for one language."""
+
+    def __init__(self, site: SiteView, lang: str) -> None:
+        self.site, self.lang = site, lang
+        self.config, self.urls = site.config, site.urls
+        self.t = strings(lang)
+        self.dir = self.config.language(lang).dir
+
+    def term_name(self, taxonomy: Taxonomy, slug: str, lang: str | None = None) -> str:
+        return taxonomy.terms[slug].names[lang or self.lang]
+
+    def story(self, s: Story) -> StoryView:
+        cfg, urls, lang = self.config, self.urls, self.lang
+        terms = tuple(
+            Link(self.term_name(tax, slug), urls.href(urls.term(lang, tax.key, slug)),
+                 note=tax.title.get(lang, tax.key))
+            for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()))
+        original = None
+        if s.original_lang != lang:
+            olang = cfg.language(s.original_lang)
+            original = Link(olang.name, urls.href(urls.article(olang.code, s.slug)),
+                            lang=olang.code, dir=olang.dir)
+        source = Link(s.source.name, s.source.url or "") if s.source else None
+        state_label = "" if s.state == "original" else self.t[s.state]
+        # a person's translation names no engine; only machine provenance is shown
+        engine = s.translation.engine if s.translation and s.translation.engine not in (
+            "", "human") else ""
+        model = s.translation.model if engine and s.translation and s.translation.model not in (
+            "", "none") else ""
+        return StoryView(
+            slug=s.slug, url=urls.href(urls.article(lang, s.slug)), title=s.title,
+            text_lang=s.text_lang, text_dir=cfg.language(s.text_lang).dir, summary=s.summary,
+            date_iso=dates.iso(s.date), date_text=dates.format_day(
+                dates.day_of(s.date, cfg.tz), lang),
+            updated_iso=dates.iso(s.updated) if s.updated else "",
+            updated_text=dates.format_day(dates.day_of(s.updated, cfg.tz), lang)
+            if s.updated else "",
+            kind=s.kind, state=s.state, state_label=state_label, stale=s.stale, html=s.html,
+            terms=terms, source=source, original=original, engine=engine, model=model)
+
+    def day_text(self, d: date, weekday: bool = True) -> str:
+        return dates.format_day(d, self.lang, weekday=weekday)
+
+    def number(self, n: int) -> str:
+        return dates.number(n, self.lang)
+
+
+def pages(site: SiteView) -> list[PageSpec]:
+    """Every HTML page of the site, with hreflang alternates resolved."""
+    specs: list[PageSpec] = []
+    for language in site.config.languages:
+        specs.extend(_language_pages(site, language.code))
+    specs.append(_root(site))
+    specs.append(PageSpec(route=site.urls.not_found(), lang=site.config.default_language,
+                          template="404.html", key=("404",), title="404", context={},
+                          indexable=False))
+    by_key: dict[tuple[str, ...], dict[str, str]] = {}
+    for spec in specs:
+        if spec.indexable and spec.key[0] != "root":
+            by_key.setdefault(spec.key, {})[spec.lang] = spec.route
+    for spec in specs:
+        if spec.indexable:
+            spec.alternates = by_key.get(spec.key, {spec.lang: spec.route})
+    return specs
+
+
+def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
+    v = _Views(site, lang)
+    urls, cfg, t = site.urls, site.config, v.t
+    stories = site.stories[lang]
+    days = site.days[lang]
+    views = {s.slug: v.story(s) for s in stories}
+    day_links = [Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
+                      note=v.number(len(d.stories))) for d in days]
+
+    def briefing_context(i: int) -> dict[str, Any]:
+        d = days[i]
+        return {
+            "day_text": v.day_text(d.day), "day_iso": d.day.isoformat(),
+            "reports": [views[s.slug] for s in d.stories if s.kind == "article"],
+            "briefs": [views[s.slug] for s in d.stories if s.kind != "article"],
+            "newer": day_links[i - 1] if i > 0 else None,
+            "older": day_links[i + 1] if i + 1 < len(days) else None,
+            "recent": day_links[:RECENT_DAYS],
+        }
+
+    site_title = cfg.title.get(lang, "")
+    home_ctx = briefing_context(0) if days else {
+        "day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
+        "older": None, "recent": []}
+    yield PageSpec(urls.home(lang), lang, "home.html", ("home",), site_title, home_ctx,
+                   description=cfg.description.get(lang, ""))
+    for i, d in enumerate(days):
+        ctx = briefing_context(i)
+        yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
+                       ("briefing", d.day.isoformat()), f"{t['briefing']}: {ctx['day_text']}",
+                       ctx)
+    yield PageSpec(urls.briefings(lang), lang, "briefings.html", ("briefings",), t["briefings"],
+                   {"days": day_links})
+    for s in stories:
+        view = views[s.slug]
+        yield PageSpec(urls.article(lang, s.slug), lang, "article.html", ("article", s.slug),
+                       s.title, {"story": view}, description=shorten(s.summary, 200),
+                       indexable=s.state != PENDING)
+    for tax in cfg.taxonomies:
+        groups = site.terms[lang][tax.key]
+        ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
+        links = [Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
+                      note=v.number(len(g.stories))) for g in ranked]
+        yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
+                       ("taxonomy", tax.key), tax.title.get(lang, tax.key),
+                       {"taxonomy_title": tax.title.get(lang, tax.key), "terms": links})
+        for g in groups:
+            chunks = paginate(g.stories, cfg.per_page)
+            name = v.term_name(tax, g.term)
+            for n, chunk in enumerate(chunks, start=1):
+                def page_link(k: int, tax_key: str = tax.key, term: str = g.term) -> Link:
+                    return Link(v.number(k), urls.href(urls.term(lang, tax_key, term, k)))
+                ctx = {
+                    "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
+                    "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
+                    "stories": [views[s.slug] for s in chunk],
+                    "count": v.number(len(g.stories)),
+                    "page_number": v.number(n), "page_count": v.number(len(chunks)),
+                    "newer": page_link(n - 1) if n > 1 else None,
+                    "older": page_link(n + 1) if n < len(chunks) else None,
+                    "twins": [Link(tax.terms[g.term].names[o.code],
+                                   urls.href(urls.term(o.code, tax.key, g.term)),
+                                   lang=o.code, dir=o.dir, note=o.name)
+                              for o in cfg.languages if o.code != lang
+                              and any(x.term == g.term for x in site.terms[o.code][tax.key])],
+                }
+                title = name if n == 1 else f"{name} ({t['page']} {v.number(n)})"
+                yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
+                               ("term", tax.key, g.term, str(n)), title, ctx)
+
+
+def _root(site: SiteView) -> PageSpec:
+    cfg, urls = site.config, site.urls
+    choices = [Link(cfg.title.get(lang.code, ""), urls.href(urls.home(lang.code)),
+                    lang=lang.code, dir=lang.dir, note=lang.name) for lang in cfg.languages]
+    return PageSpec(urls.root(), cfg.default_language, "root.html", ("root",),
+                    cfg.title.get(cfg.default_language, ""), {"choices": choices},
+                    alternates={lang.code: urls.home(lang.code) for lang in cfg.languages})
+
+
+FeedLinks = Callable[[PageSpec], Sequence[Link]]
+
+
+def no_feeds(_spec: PageSpec) -> Sequence[Link]:
+    return ()
+
+
+def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environment,
+                 css_href: str, feed_links: FeedLinks = no_feeds) -> dict[str, bytes]:
+    """HTML for every page spec, keyed by route."""
+    cfg, urls = site.config, site.urls
+    out: dict[str, bytes] = {}
+    templates: dict[str, jinja2.Template] = {}
+    for spec in specs:
+        lang = cfg.language(spec.lang)
+        alternates = [(code, urls.absolute(route)) for code, route in sorted(
+            spec.alternates.items())]
+        x_default = spec.alternates.get(cfg.default_language)
+        switch = [Link(cfg.language(code).name, urls.href(route), lang=code,
+                       dir=cfg.language(code).dir)
+                  for code, route in spec.alternates.items() if code != spec.lang]
+        if spec.key[0] == "article" and not switch:
+            # a translation's page: lead to the original even when this one is pending
+            switch = [Link(o.name, urls.href(urls.article(o.code, spec.key[1])), lang=o.code,
+                           dir=o.dir) for o in cfg.languages if o.code != spec.lang
+                      and any(s.slug == spec.key[1] for s in site.stories[o.code])]
+        nav = [Link(strings(lang.code)["home"], urls.href(urls.home(lang.code)))] + [
+            Link(tax.title.get(lang.code, tax.key), urls.href(urls.taxonomy(lang.code, tax.key)))
+            for tax in cfg.taxonomies] + [
+            Link(strings(lang.code)["briefings"], urls.href(urls.briefings(lang.code)))]
+        context = {
+            **spec.context,
+            "lang": lang.code, "dir": lang.dir, "t": strings(lang.code),
+            "site_title": cfg.title.get(lang.code, ""),
+            "home_url": urls.href(urls.home(lang.code)),
+            "page_title": spec.title, "description": spec.description,
+            "canonical": urls.absolute(spec.route), "alternates": alternates,
+            "x_default": urls.absolute(x_default) if x_default else "",
+            "switch": switch, "nav": nav, "css": css_href, "indexable": spec.indexable,
+            "feeds": list(feed_links(spec)), "generator": f"Khabar {__version__}",
+        }
+        template = templates.get(spec.template)
+        if template is None:
+            template = templates[spec.template] = env.get_template(spec.template)
+        out[spec.route] = template.render(context).encode("utf-8")
+    return out

@@ -1,0 +1,90 @@
+"""Stories: what each language shows of each article (original, translation or pending)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import SiteConfig
+from .content import Article, Source, Translation
+from .markup import MarkdownRenderer, shorten
+
+ORIGINAL, MACHINE, REVIEWED, PENDING = "original", "machine", "reviewed", "pending"
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story as one language presents it.
+
+    Date, kind, tags and source come from the original: they describe the story, and a
+    stale translation must not carry old tags. `text_lang` is the language the title and
+    body are written in: it differs from `lang` only for a pending translation, which
+    shows the original's title and links to it.
+    """
+
+    slug: str
+    lang: str
+    text_lang: str
+    state: str
+    stale: bool
+    title: str
+    summary: str
+    html: str
+    date: datetime
+    updated: datetime | None
+    kind: str
+    terms: Mapping[str, tuple[str, ...]]
+    source: Source | None
+    translation: Translation | None
+    original_lang: str  # the language the story was written in
+    path: str
+
+
+def sort_key(story: Story) -> tuple[float, str]:
+    return (-story.date.timestamp(), story.slug)
+
+
+def assemble(config: SiteConfig, articles: tuple[Article, ...],
+             renderer: MarkdownRenderer) -> dict[str, tuple[Story, ...]]:
+    """Every language's stories, newest first."""
+    by_key = {(a.lang, a.slug): a for a in articles}
+    out: dict[str, tuple[Story, ...]] = {}
+    for language in config.languages:
+        lang = language.code
+        stories: list[Story] = []
+        for a in articles:
+            if a.lang != lang:
+                continue
+            origin = by_key.get((a.translation.from_lang, a.slug)) if a.translation else None
+            stories.append(_story(a, origin, lang, language.dir, renderer))
+        if language.translate_from:
+            have = {s.slug for s in stories}
+            for a in articles:
+                if a.lang == language.translate_from and a.slug not in have:
+                    stories.append(_pending(a, lang))
+        out[lang] = tuple(sorted(stories, key=sort_key))
+    return out
+
+
+def _story(a: Article, origin: Article | None, lang: str, direction: str,
+           renderer: MarkdownRenderer) -> Story:
+    meta = origin or a
+    rendered = renderer.render(a.body, direction)
+    if a.translation is None:
+        state, stale = ORIGINAL, False
+    else:
+        state = a.translation.status
+        stale = origin is not None and a.translation.source_sha256 != origin.sha256
+    summary = a.summary or shorten(rendered.first_paragraph)
+    return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
+                 title=a.title, summary=summary, html=rendered.html, date=meta.date,
+                 updated=meta.updated, kind=meta.kind, terms=meta.terms,
+                 source=a.source or meta.source, translation=a.translation, original_lang=meta.lang, path=a.path)
+
+
+def _pending(a: Article, lang: str) -> Story:
+    return Story(slug=a.slug, lang=lang, text_lang=a.lang, state=PENDING, stale=False,
+                 title=a.title, summary=a.summary or "", html="", date=a.date,
+                 updated=a.updated, kind=a.kind, terms=a.terms, source=a.source,
+                 translation=None, original_lang=a.lang, path=a.path)

@@ -1,0 +1,82 @@
+"""Persian text normalisation: one definition used for display, matching and slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Arabic letters that Persian writes with its own code points.
+_FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه"})
+# Bidi embedding/override/isolate controls: they can reorder what a reader sees.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPACE = re.compile(r"\s+")
+# Arabic diacritics (harakat), tatweel: dropped for matching only.
+_MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
+ZWNJ = "\u200c"
+
+_FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+_TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+
+
+def clean(text: str) -> str:
+    """Text fit for display and for XML: NFC, Persian letters, no bidi or invalid controls.
+
+    ZWNJ is kept: it is part of Persian spelling (می‌شود), not formatting.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_FOLD)
+    return _XML_INVALID.sub("", _BIDI.sub("", text))
+
+
+def clean_line(text: str) -> str:
+    """`clean`, with runs of whitespace (newlines included) collapsed: for titles, summaries."""
+    return _SPACE.sub(" ", clean(text)).strip()
+
+
+def match_key(text: str) -> str:
+    """The form two names are compared in: cleaned, no diacritics, ZWNJ as space, casefolded."""
+    text = _MARKS.sub("", clean(text)).replace(ZWNJ, " ")
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+def persian_digits(text: str) -> str:
+    """Western digits as Persian digits (۰–۹)."""
+    return text.translate(_FA_DIGITS)
+
+
+def ascii_digits(text: str) -> str:
+    """Persian and Arabic-Indic digits as ASCII digits, for parsing."""
+    return text.translate(_TO_ASCII_DIGITS)
+
+
+def slugify(text: str) -> str:
+    """A Unicode-preserving fragment id for headings (Persian headings keep their letters)."""
+    key = match_key(text)
+    key = re.sub(r"[^\w\s-]", "", key)
+    return re.sub(r"[\s_-]+", "-", key).strip("-") or "section"
+
+
+def is_rtl_text(text: str) -> bool:
+    """Whether the first strong character of `text` is right-to-left."""
+    for ch in text:
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in ("R", "AL"):
+            return True
+        if bidi == "L":
+            return False
+    return False
+
+
+def dominant_direction(text: str) -> str | None:
+    """'rtl' or 'ltr' by the majority of strong letters; None for text without letters."""
+    rtl = ltr = 0
+    for ch in text:
+        bidi = unicodedata.bidirectional(ch)
+        if bidi in ("R", "AL"):
+            rtl += 1
+        elif bidi == "L":
+            ltr += 1
+    if rtl == ltr == 0:
+        return None
+    return "rtl" if rtl >= ltr else "ltr"

@@ -1,0 +1,1 @@
+"""Offline machine translation: a batched engine over installed Argos Translate packages."""

@@ -1,0 +1,78 @@
+"""The one place that makes URLs and maps them to output files (the contract's URL table)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Routes are site paths like `/fa/articles/x/`; `href` adds the base URL's path prefix
+    (a site may live under https://host/briefing/) and `absolute` the whole base URL."""
+
+    base_url: str
+
+    @property
+    def prefix(self) -> str:
+        return urlsplit(self.base_url).path.rstrip("/")
+
+    def href(self, route: str) -> str:
+        return self.prefix + route
+
+    def absolute(self, route: str) -> str:
+        return self.base_url.rstrip("/") + route
+
+    # -- routes ----------------------------------------------------------------------
+    @staticmethod
+    def root() -> str:
+        return "/"
+
+    @staticmethod
+    def home(lang: str) -> str:
+        return f"/{lang}/"
+
+    @staticmethod
+    def article(lang: str, slug: str) -> str:
+        return f"/{lang}/articles/{slug}/"
+
+    @staticmethod
+    def briefing(lang: str, day: date) -> str:
+        return f"/{lang}/briefings/{day.isoformat()}/"
+
+    @staticmethod
+    def briefings(lang: str) -> str:
+        return f"/{lang}/briefings/"
+
+    @staticmethod
+    def taxonomy(lang: str, taxonomy: str) -> str:
+        return f"/{lang}/{taxonomy}/"
+
+    @staticmethod
+    def term(lang: str, taxonomy: str, term: str, page: int = 1) -> str:
+        base = f"/{lang}/{taxonomy}/{term}/"
+        return base if page <= 1 else f"{base}page/{page}/"
+
+    @staticmethod
+    def feed(kind: str, lang: str, taxonomy: str | None = None, term: str | None = None) -> str:
+        folder = f"/{lang}/{taxonomy}/{term}/" if taxonomy and term else f"/{lang}/"
+        return folder + FEED_FILES[kind]
+
+    @staticmethod
+    def not_found() -> str:
+        return "/404.html"
+
+    @staticmethod
+    def asset(name: str) -> str:
+        return f"/assets/{name}"
+
+
+def output_path(route: str) -> str:
+    """The file a route is written to, relative to the output folder."""
+    path = route.lstrip("/")
+    if route.endswith("/"):
+        return path + "index.html"
+    return path
