@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 
 from . import text, yamlsrc
-from .errors import Collector, Diagnostic, KhabarError
+from .errors import Collector, Diagnostic, KhabarError, display_path
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
@@ -131,7 +131,8 @@ class _Reader:
                 near = difflib.get_close_matches(key, sorted(allowed), n=1)
                 hint = f"did you mean '{near[0]}'?" if near else \
                     f"allowed keys: {', '.join(sorted(allowed))}"
-                errors.error(path, data.line_of(key), f"{where}: unknown key '{key}'", hint)
+                errors.error(path, data.line_of(key), f"{where}: unknown key '{key}'" if where
+                             else f"unknown key '{key}'", hint)
 
     def line(self, key: str) -> int:
         return self.data.line_of(key)
@@ -201,7 +202,7 @@ class _Reader:
 def load(site_dir: Path) -> SiteConfig:
     """Read and validate SITE/site.yaml; raise KhabarError with every problem in it."""
     path = site_dir / SITE_FILE
-    shown = str(path)
+    shown = display_path(path)
     if not path.is_file():
         raise KhabarError([Diagnostic(shown, None, "site.yaml not found",
                                  "run from a site folder or pass --site DIR")])
@@ -355,7 +356,7 @@ def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Colle
         if code in spec:
             names[code] = text.clean_line(r.string(code))
     missing = [c for c in codes if c not in names]
-    if missing:
+    if missing and not ("iso" in spec and iso is None):  # a bad iso code is reported already
         errors.error(shown, line, f"{where}.{slug}: no name in {', '.join(missing)}",
                      "give an iso code or a name in every language")
     aliases: dict[str, tuple[str, ...]] = {}

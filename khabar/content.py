@@ -13,7 +13,7 @@ from typing import Any
 
 from . import dates, text, yamlsrc
 from .config import SLUG, SiteConfig
-from .errors import Collector, Diagnostic, KhabarError
+from .errors import Collector, display_path
 
 KINDS = ("article", "brief")
 STATUSES = ("machine", "reviewed")
@@ -188,10 +188,7 @@ def read(path: Path, config: SiteConfig, errors: Collector) -> Article | None:
 
 
 def _shown(path: Path, config: SiteConfig) -> str:
-    try:
-        return str(path.relative_to(config.root))
-    except ValueError:
-        return str(path)
+    return display_path(path)
 
 
 class _Fields:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True, order=True)
@@ -53,3 +54,11 @@ class Collector:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+def display_path(path: Path) -> str:
+    """A path as the user can open it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -14,6 +14,7 @@ import markdown
 import nh3
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import STX
 
 from . import text
 
@@ -34,6 +35,7 @@ _ATTRS = {
 }
 _BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dt", "dd")
 _TAG_RE = re.compile(r"<[^>]+>")
+_FOOTNOTE_REF = re.compile(r"<sup[^>]*>.*?</sup>", re.S)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,10 @@ class _Direction(Treeprocessor):
     def run(self, root: ElementTree.Element) -> None:
         for el in root.iter():
             if el.tag in _BLOCKS and el.get("dir") is None:
-                own = text.dominant_direction("".join(el.itertext()))
+                content = "".join(el.itertext())
+                if STX in content:  # a stashed block (code, raw HTML): not prose
+                    continue
+                own = text.dominant_direction(content)
                 if own is not None and own != self.page_dir:
                     el.set("dir", own)
 
@@ -101,6 +106,7 @@ def sanitize(html: str) -> str:
 
 
 def first_paragraph(html: str) -> str:
+    html = _FOOTNOTE_REF.sub("", html)
     m = re.search(r"<p[^>]*>(.*?)</p>", html, re.S)
     return plain(m.group(1)) if m else ""
 

@@ -7,6 +7,8 @@ from datetime import date
 from urllib.parse import urlsplit
 
 FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
+FEED_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml",
+              "json": "application/feed+json"}
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,23 @@ class Urls:
     def feed(kind: str, lang: str, taxonomy: str | None = None, term: str | None = None) -> str:
         folder = f"/{lang}/{taxonomy}/{term}/" if taxonomy and term else f"/{lang}/"
         return folder + FEED_FILES[kind]
+
+    @staticmethod
+    def opml() -> str:
+        return "/feeds.opml"
+
+    @staticmethod
+    def sitemap(part: int = 0) -> str:
+        """The sitemap (or, on a site above 50,000 URLs, its index) and its numbered parts."""
+        return "/sitemap.xml" if part <= 0 else f"/sitemap-{part}.xml"
+
+    @staticmethod
+    def news_sitemap(lang: str) -> str:
+        return f"/{lang}/sitemap-news.xml"
+
+    @staticmethod
+    def robots() -> str:
+        return "/robots.txt"
 
     @staticmethod
     def not_found() -> str:

@@ -1,0 +1,347 @@
+"""Feeds: RSS 2.0, Atom and JSON Feed per language and per term, their discovery links, OPML.
+
+Each story's entry is worked out once per language and shared by every feed it appears
+in, so a site with many terms costs (feeds × items), not (feeds × stories). Nothing here
+reads the clock: a feed's date is its newest entry's, and a rebuild is byte-identical.
+RSS, Atom and OPML come from the theme's `feeds/*` templates (autoescaped, overridable by
+a site); JSON Feed is serialised by `json`, which cannot produce invalid JSON.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import jinja2
+
+from . import __version__, dates
+from .config import Taxonomy
+from .i18n import strings
+from .render import FeedLinks, Link, PageSpec, SiteView
+from .stories import MACHINE, PENDING, REVIEWED, Story
+from .text import clean, clean_line
+from .urls import FEED_TYPES, Urls
+
+KINDS = ("rss", "atom", "json")
+TEMPLATES = {"rss": "feeds/rss.xml", "atom": "feeds/atom.xml"}
+KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+# The category scheme that marks a translated entry's provenance (machine or reviewed).
+TRANSLATION_SCHEME = "urn:khabar:translation"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# Atom requires <updated> even on an empty feed; a fixed date keeps rebuilds identical.
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+GENERATOR = "Khabar"
+GENERATOR_URI = "https://github.com/khabar/khabar"
+
+
+@dataclass(frozen=True)
+class Category:
+    term: str    # the term's slug: stable across languages and renames of its name
+    label: str   # the term's name in the entry's language
+    scheme: str  # the taxonomy's absolute URL (or TRANSLATION_SCHEME)
+    url: str     # the term's page, empty for provenance
+
+
+@dataclass(frozen=True)
+class Version:
+    """Another language's version of a story."""
+
+    lang: str
+    name: str  # the language's own name
+    url: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One story as every feed of its language shows it."""
+
+    id: str  # the absolute permalink: stable across builds, unique per language
+    url: str
+    lang: str
+    title: str
+    summary: str       # plain text
+    summary_html: str  # the summary as HTML, with the provenance notice
+    content_html: str  # the full body with the provenance notice; "" in summary feeds
+    published: datetime
+    updated: datetime
+    categories: tuple[Category, ...]
+    state: str  # original | machine | reviewed
+    stale: bool
+    engine: str
+    model: str
+    original: Version | None  # the source this translation was made from
+    versions: tuple[Version, ...]  # every other language's (non-pending) version
+    source_name: str
+    source_url: str
+
+    @property
+    def published_rfc822(self) -> str:
+        return dates.rfc822(self.published)
+
+    @property
+    def published_iso(self) -> str:
+        return dates.iso(self.published)
+
+    @property
+    def updated_iso(self) -> str:
+        return dates.iso(self.updated)
+
+    @property
+    def provenance(self) -> Category | None:
+        """The translation's provenance as a category (machine or reviewed), if translated."""
+        if self.state not in (MACHINE, REVIEWED):
+            return None
+        return Category(self.state, strings(self.lang)[self.state], TRANSLATION_SCHEME, "")
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed, format-agnostic: the RSS, Atom and JSON files are three views of it."""
+
+    lang: str
+    dir: str
+    taxonomy: str | None
+    term: str | None
+    title: str
+    description: str
+    home: str  # the HTML page the feed follows (absolute)
+    urls: Mapping[str, str]  # kind -> absolute feed URL
+    author: str
+    entries: tuple[Entry, ...]
+
+    @property
+    def updated(self) -> datetime:
+        return max((e.updated for e in self.entries), default=EPOCH)
+
+    @property
+    def updated_iso(self) -> str:
+        return dates.iso(self.updated)
+
+    @property
+    def updated_rfc822(self) -> str:
+        """Empty for a feed without entries: RSS then simply omits lastBuildDate."""
+        return dates.rfc822(self.updated) if self.entries else ""
+
+    @property
+    def published_rfc822(self) -> str:
+        newest = max((e.published for e in self.entries), default=None)
+        return dates.rfc822(newest) if newest else ""
+
+
+def _engine(s: Story) -> tuple[str, str]:
+    """Machine provenance only: a person's translation names no engine (as on the page)."""
+    tr = s.translation
+    if tr is None or tr.engine in ("", "human"):
+        return "", ""
+    return tr.engine, tr.model if tr.model not in ("", "none") else ""
+
+
+def _entries(site: SiteView, lang: str) -> dict[str, Entry]:
+    """Every feedable story of a language by slug; pending placeholders are no entries."""
+    cfg, urls = site.config, site.urls
+    t = strings(lang)
+    published = {code: {s.slug for s in ss if s.state != PENDING}
+                 for code, ss in site.stories.items()}
+    out: dict[str, Entry] = {}
+    for s in site.stories[lang]:
+        if s.state == PENDING:
+            continue
+        url = urls.absolute(urls.article(lang, s.slug))
+        versions = tuple(
+            Version(o.code, o.name, urls.absolute(urls.article(o.code, s.slug)))
+            for o in cfg.languages if o.code != lang and s.slug in published.get(o.code, ()))
+        original = next((v for v in versions if v.lang == s.original_lang), None) \
+            if s.original_lang != lang else None
+        engine, model = _engine(s)
+        lead = ""
+        if s.state in (MACHINE, REVIEWED):
+            parts = [html.escape(t[s.state])] + [html.escape(x) for x in (engine, model) if x]
+            origin = ""
+            if original is not None:
+                origin = (f' · <a href="{html.escape(original.url)}" hreflang="{original.lang}">'
+                          f'{html.escape(t["original"])}: {html.escape(original.name)}</a>')
+            lead = f"<p><em>{' · '.join(parts)}</em>{origin}</p>\n"
+            if s.stale:
+                lead += f"<p><em>{html.escape(t['stale'])}</em></p>\n"
+        tail = "".join(
+            f'<p><a href="{html.escape(v.url)}" hreflang="{v.lang}" lang="{v.lang}">'
+            f'{html.escape(v.name)}</a></p>\n'
+            for v in versions if v is not original)
+        summary = clean_line(s.summary)
+        body = clean(s.html)
+        categories = tuple(
+            Category(slug, clean_line(tax.terms[slug].names[lang]),
+                     urls.absolute(urls.taxonomy(lang, tax.key)),
+                     urls.absolute(urls.term(lang, tax.key, slug)))
+            for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
+        out[s.slug] = Entry(
+            id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
+            summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
+            content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
+            published=s.date, updated=max(s.updated or s.date, s.date),
+            categories=categories, state=s.state, stale=s.stale, engine=engine, model=model,
+            original=original, versions=versions,
+            source_name=clean_line(s.source.name) if s.source else "",
+            source_url=(s.source.url or "") if s.source else "")
+    return out
+
+
+def catalogue(site: SiteView) -> tuple[Feed, ...]:
+    """Every feed of the site: each language's, then each of its terms' (those with pages)."""
+    cfg, urls = site.config, site.urls
+    limit = cfg.feeds.items
+    feeds: list[Feed] = []
+    for language in cfg.languages:
+        lang = language.code
+        entries = _entries(site, lang)
+        title = clean_line(cfg.title.get(lang, ""))
+
+        def pick(stories: Sequence[Story], entries: Mapping[str, Entry] = entries
+                 ) -> tuple[Entry, ...]:
+            chosen: list[Entry] = []
+            for s in stories:  # newest first already: stop at the limit
+                if len(chosen) >= limit:
+                    break
+                if s.slug in entries:
+                    chosen.append(entries[s.slug])
+            return tuple(chosen)
+
+        feeds.append(Feed(
+            lang=lang, dir=language.dir, taxonomy=None, term=None, title=title,
+            description=clean_line(cfg.description.get(lang, "")) or title,
+            home=urls.absolute(urls.home(lang)),
+            urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
+            entries=pick(site.stories[lang])))
+        for tax in cfg.taxonomies:
+            tax_title = clean_line(tax.title.get(lang, tax.key))
+            for group in site.terms[lang][tax.key]:
+                name = clean_line(tax.terms[group.term].names[lang])
+                feeds.append(Feed(
+                    lang=lang, dir=language.dir, taxonomy=tax.key, term=group.term,
+                    title=f"{name} · {title}", description=f"{tax_title}: {name}",
+                    home=urls.absolute(urls.term(lang, tax.key, group.term)),
+                    urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
+                          for k in KINDS},
+                    author=title, entries=pick(group.stories)))
+    return tuple(feeds)
+
+
+def route(feed: Feed, kind: str) -> str:
+    return Urls.feed(kind, feed.lang, feed.taxonomy, feed.term)
+
+
+def render_feed(feed: Feed, kind: str, env: jinja2.Environment) -> bytes:
+    """One feed file. RSS and Atom from the theme's templates, JSON Feed from `json`."""
+    if kind == "json":
+        return json_feed(feed)
+    template = env.get_template(TEMPLATES[kind])
+    return template.render(feed=feed, generator=GENERATOR, generator_uri=GENERATOR_URI,
+                           version=__version__, scheme=TRANSLATION_SCHEME).encode("utf-8")
+
+
+def json_feed(feed: Feed) -> bytes:
+    """JSON Feed 1.1; Khabar's own data (provenance, other versions) under `_khabar`."""
+    items: list[dict[str, Any]] = []
+    for e in feed.entries:
+        item: dict[str, Any] = {"id": e.id, "url": e.url, "title": e.title}
+        if e.content_html:
+            item["content_html"] = e.content_html
+        else:
+            item["content_html"] = e.summary_html
+        if e.summary:
+            item["summary"] = e.summary
+        item["date_published"] = e.published_iso
+        item["date_modified"] = e.updated_iso
+        item["language"] = e.lang
+        item["tags"] = [c.label for c in e.categories]
+        if e.source_url:
+            item["external_url"] = e.source_url
+        ext: dict[str, Any] = {"state": e.state, "terms": [
+            {"term": c.term, "name": c.label, "taxonomy": c.scheme, "url": c.url}
+            for c in e.categories]}
+        if e.state in (MACHINE, REVIEWED):
+            ext["translation"] = {"status": e.state, "engine": e.engine, "model": e.model,
+                                  "stale": e.stale}
+        if e.original is not None:
+            ext["original"] = {"language": e.original.lang, "url": e.original.url}
+        if e.versions:
+            ext["versions"] = [{"language": v.lang, "url": v.url} for v in e.versions]
+        if e.source_name:
+            ext["source"] = {"name": e.source_name, "url": e.source_url or None}
+        item["_khabar"] = ext
+        items.append(item)
+    doc: dict[str, Any] = {
+        "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
+        "feed_url": feed.urls["json"], "description": feed.description,
+        "language": feed.lang, "authors": [{"name": feed.author, "url": feed.home}],
+        "items": items,
+    }
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def files(site: SiteView, env: jinja2.Environment, feeds: Sequence[Feed] | None = None
+          ) -> Iterator[tuple[str, bytes]]:
+    """(route, bytes) of every feed file and of the OPML list."""
+    feeds = catalogue(site) if feeds is None else feeds
+    for feed in feeds:
+        for kind in KINDS:
+            yield route(feed, kind), render_feed(feed, kind, env)
+    yield site.urls.opml(), opml(site, feeds, env)
+
+
+@dataclass(frozen=True)
+class Outline:
+    text: str
+    lang: str
+    feeds: tuple[Feed, ...]  # the language's own feed first, then no more
+    groups: tuple[tuple[str, tuple[Feed, ...]], ...]  # (taxonomy title, its terms' feeds)
+
+
+def opml(site: SiteView, feeds: Sequence[Feed], env: jinja2.Environment) -> bytes:
+    """OPML 2.0: one outline per language, in it one per taxonomy: subscribe to a whole
+    group (all countries) in one step. RSS only: the three formats carry the same items,
+    and a reader importing all three would show every story three times."""
+    cfg = site.config
+    outlines: list[Outline] = []
+    for language in cfg.languages:
+        mine = [f for f in feeds if f.lang == language.code]
+        groups = tuple(
+            (clean_line(tax.title.get(language.code, tax.key)),
+             tuple(f for f in mine if f.taxonomy == tax.key))
+            for tax in cfg.taxonomies)
+        outlines.append(Outline(
+            text=clean_line(language.name), lang=language.code,
+            feeds=tuple(f for f in mine if f.taxonomy is None),
+            groups=tuple(g for g in groups if g[1])))
+    title = clean_line(cfg.title.get(cfg.default_language, ""))
+    return env.get_template("feeds/feeds.opml").render(
+        title=title, outlines=outlines, owner=site.urls.absolute("/")).encode("utf-8")
+
+
+def links(site: SiteView) -> FeedLinks:
+    """The discovery links of each page: its term's feeds first, then its language's."""
+    cfg, urls = site.config, site.urls
+    names: dict[str, Taxonomy] = {tax.key: tax for tax in cfg.taxonomies}
+    has_term = {(lang, tax, g.term) for lang, by_tax in site.terms.items()
+                for tax, groups in by_tax.items() for g in groups}
+
+    def of(spec: PageSpec) -> Sequence[Link]:
+        lang = spec.lang if spec.lang in cfg.codes else cfg.default_language
+        title = clean_line(cfg.title.get(lang, ""))
+        out: list[Link] = []
+        if spec.key[0] == "term" and (lang, spec.key[1], spec.key[2]) in has_term:
+            tax, term = names[spec.key[1]], spec.key[2]
+            name = clean_line(tax.terms[term].names[lang])
+            out += [Link(f"{name} · {title} ({KIND_NAMES[k]})",
+                         urls.href(urls.feed(k, lang, tax.key, term)), lang=lang,
+                         note=FEED_TYPES[k]) for k in KINDS]
+        out += [Link(f"{title} ({KIND_NAMES[k]})", urls.href(urls.feed(k, lang)), lang=lang,
+                     note=FEED_TYPES[k]) for k in KINDS]
+        return out
+
+    return of
+
