@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 
 from . import config as config_stage
-from . import content
+from . import content, feeds, sitemap, structured
 from .errors import Diagnostic, KhabarError
 from .markup import MarkdownRenderer
 from .render import SiteView, derive, environment, pages, render_pages, theme_dir
@@ -53,7 +53,8 @@ def generate(site: SiteView) -> Output:
     output.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
     specs = pages(site)
     try:
-        html = render_pages(site, specs, env, css_href)
+        html = render_pages(site, specs, env, css_href, feeds.links(site),
+                            structured.heads(site))
     except jinja2.TemplateSyntaxError as exc:
         raise KhabarError([Diagnostic(exc.filename or exc.name or "template", exc.lineno,
                                       f"template syntax: {exc.message}")]) from None
@@ -62,6 +63,15 @@ def generate(site: SiteView) -> Output:
                                       "check the variable names the template uses")]) from None
     for spec in specs:
         output.add(output_path(spec.route), html[spec.route], f"page {spec.route}")
+    try:
+        for route, data in feeds.files(site, env):
+            output.add(output_path(route), data, f"feed {route}")
+    except jinja2.TemplateError as exc:
+        raise KhabarError([Diagnostic(_template_origin(exc), getattr(exc, "lineno", None),
+                                      f"feed template: {exc}")]) from None
+    own_robots = (root / "static" / "robots.txt").is_file()
+    for route, data in sitemap.files(site, specs, with_robots=not own_robots):
+        output.add(output_path(route), data, f"sitemap {route}")
     add_tree(output, root / "static", root)
     output.check()
     return output

@@ -47,7 +47,8 @@ class Article:
 
     slug: str
     lang: str
-    path: str  # relative to the site folder, for messages
+    path: str  # as messages show it
+    file: Path
     title: str
     date: datetime
     updated: datetime | None
@@ -181,7 +182,8 @@ def read(path: Path, config: SiteConfig, errors: Collector) -> Article | None:
                      f"({BRIEF_MAX_CHARS} characters)", "make it kind: article")
     if fields.failed or date is None:
         return None
-    return Article(slug=slug, lang=lang, path=shown, title=title, date=date, updated=updated,
+    return Article(slug=slug, lang=lang, path=shown, file=path, title=title, date=date,
+                   updated=updated,
                    summary=summary, kind=kind, draft=draft, source=source, terms=terms,
                    translation=translation, body=body, body_line=body_line,
                    sha256=sha256_bytes(data))
@@ -220,10 +222,10 @@ class _Fields:
             self.err(key, f"field '{key}' must be text", "quote it if it looks like a list "
                      "or a mapping")
             return ""
-        value = text.clean_line(value)
-        if required and not value:
+        cleaned = text.clean_line(value)
+        if required and not cleaned:
             self.err(key, f"field '{key}' is empty")
-        return value
+        return cleaned
 
     def boolean(self, key: str) -> bool:
         value = self.fm.get(key, False)
@@ -337,4 +339,4 @@ class _Fields:
 
 def _host(url: str) -> str:
     m = re.match(r"^https?://([^/:]+)", url)
-    return m.group(1) if m else url
+    return str(m.group(1)) if m else url

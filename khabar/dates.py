@@ -6,7 +6,7 @@ Everything is explicit about locale and timezone; nothing reads the process-wide
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
@@ -47,10 +47,8 @@ def parse(value: object, tz: ZoneInfo) -> datetime:
     y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
     hh, mm, ss = int(m["H"] or 0), int(m["M"] or 0), int(m["S"] or 0)
     try:
-        if y < JALALI_YEAR_LIMIT:
-            day = jdatetime.date(y, mo, d).togregorian()
-        else:
-            day = date(y, mo, d)
+        jalali = y < JALALI_YEAR_LIMIT
+        day = jdatetime.date(y, mo, d).togregorian() if jalali else date(y, mo, d)
         clock = time(hh, mm, ss)
     except ValueError as exc:
         raise DateError(f"'{value}' is not a valid date: {exc}") from None
@@ -60,7 +58,7 @@ def parse(value: object, tz: ZoneInfo) -> datetime:
 
 def _offset(spec: str) -> tzinfo:
     if spec == "Z":
-        return timezone.utc
+        return UTC
     sign = -1 if spec[0] == "-" else 1
     digits = spec[1:].replace(":", "")
     return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))

@@ -13,7 +13,7 @@ import html
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -33,7 +33,7 @@ KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 TRANSLATION_SCHEME = "urn:khabar:translation"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # Atom requires <updated> even on an empty feed; a fixed date keeps rebuilds identical.
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GENERATOR = "Khabar"
 GENERATOR_URI = "https://github.com/khabar/khabar"
 

@@ -272,8 +272,17 @@ def no_feeds(_spec: PageSpec) -> Sequence[Link]:
     return ()
 
 
+# A page's extra <head> data (structured.Head: meta tags, JSON-LD), or None for none.
+HeadData = Callable[[PageSpec], Any]
+
+
+def no_head(_spec: PageSpec) -> Any:
+    return None
+
+
 def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environment,
-                 css_href: str, feed_links: FeedLinks = no_feeds) -> dict[str, bytes]:
+                 css_href: str, feed_links: FeedLinks = no_feeds,
+                 head: HeadData = no_head) -> dict[str, bytes]:
     """HTML for every page spec, keyed by route."""
     cfg, urls = site.config, site.urls
     out: dict[str, bytes] = {}
@@ -305,6 +314,7 @@ def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environm
             "x_default": urls.absolute(x_default) if x_default else "",
             "switch": switch, "nav": nav, "css": css_href, "indexable": spec.indexable,
             "feeds": list(feed_links(spec)), "generator": f"Khabar {__version__}",
+            "head": head(spec),
         }
         template = templates.get(spec.template)
         if template is None:

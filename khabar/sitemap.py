@@ -80,7 +80,7 @@ def urlset(entries: Sequence[Location]) -> bytes:
 def index(locs: Sequence[str]) -> bytes:
     body = "".join(f"<sitemap><loc>{_x(loc)}</loc></sitemap>\n" for loc in locs)
     return (f'{HEADER}<sitemapindex xmlns="{SITEMAP_NS}">\n{body}</sitemapindex>\n'
-            ).encode("utf-8")
+            ).encode()
 
 
 def news(site: SiteView, lang: str) -> bytes:

@@ -80,7 +80,8 @@ def _story(a: Article, origin: Article | None, lang: str, direction: str,
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
                  title=a.title, summary=summary, html=rendered.html, date=meta.date,
                  updated=meta.updated, kind=meta.kind, terms=meta.terms,
-                 source=a.source or meta.source, translation=a.translation, original_lang=meta.lang, path=a.path)
+                 source=a.source or meta.source, translation=a.translation,
+                 original_lang=meta.lang, path=a.path)
 
 
 def _pending(a: Article, lang: str) -> Story:

@@ -93,7 +93,7 @@ class YamlSyntaxError(ValueError):
 def load(text: str) -> Any:
     """Parse one YAML document safely, keeping lines; raise YamlSyntaxError with the line."""
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import Run, snapshot, write
 
 GOOD = """
@@ -21,7 +20,8 @@ countries: [libya]
 
 
 @pytest.fixture
-def built(mini_site: Path, tmp_path: Path, cli: Callable[..., Run]) -> tuple[Path, dict[str, bytes]]:
+def built(mini_site: Path, tmp_path: Path,
+          cli: Callable[..., Run]) -> tuple[Path, dict[str, bytes]]:
     out = tmp_path / "out"
     run = cli("build", "--site", mini_site, "--out", out)
     assert run.code == 0, run.err

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, Run, snapshot, write
 from lxml import html as lxml_html
 
-from conftest import ROOT, Run, snapshot, write
 from khabar import write as write_stage
 from khabar.build import build
 

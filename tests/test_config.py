@@ -1,8 +1,8 @@
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from khabar import config
 from khabar.errors import KhabarError
 

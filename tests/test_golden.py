@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import SITES, snapshot
+
 from khabar.build import build
 from khabar.write import MARKER
 

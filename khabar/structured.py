@@ -1,0 +1,150 @@
+"""Structured data for link previews and search engines: Open Graph and Twitter card tags on
+every page, schema.org NewsArticle JSON-LD on article pages.
+
+Worked out here from the stories and handed to the templates ready to print, so a theme
+only decides where the tags go. The JSON-LD is escaped for a <script> element: a title
+containing `</script>` cannot end it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from . import dates
+from .markup import shorten
+from .render import PageSpec, SiteView
+from .stories import MACHINE, PENDING, Story
+from .text import clean_line
+
+# Open Graph wants language_TERRITORY; these are the usual pairs, others use the code.
+OG_LOCALES = {"fa": "fa_IR", "en": "en_US", "ar": "ar_AR", "de": "de_DE", "fr": "fr_FR",
+              "ru": "ru_RU", "tr": "tr_TR", "ps": "ps_AF", "ur": "ur_PK"}
+HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline
+_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+@dataclass(frozen=True)
+class Meta:
+    attr: str  # "property" (Open Graph) or "name" (Twitter)
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a page adds to its <head>: meta tags and, for an article, its JSON-LD."""
+
+    meta: tuple[Meta, ...] = ()
+    json_ld: str = ""  # a Markup when set: printed as it is
+
+
+def og_locale(lang: str) -> str:
+    return OG_LOCALES.get(lang, lang.replace("-", "_"))
+
+
+def script_json(data: Mapping[str, Any]) -> Markup:
+    """JSON for <script type="application/ld+json">: `<`, `>`, `&` as \\u escapes."""
+    return Markup(json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_UNSAFE))
+
+
+def heads(site: SiteView) -> Callable[[PageSpec], Head]:
+    """The head data of each page; stories are looked up once, by language and slug."""
+    cfg, urls = site.config, site.urls
+    stories: dict[tuple[str, str], Story] = {
+        (s.lang, s.slug): s for ss in site.stories.values() for s in ss}
+
+    def of(spec: PageSpec) -> Head:
+        lang = spec.lang
+        site_name = clean_line(cfg.title.get(lang, ""))
+        title = clean_line(spec.title) or site_name
+        description = clean_line(spec.description or cfg.description.get(lang, ""))
+        url = urls.absolute(spec.route)
+        story = stories.get((lang, spec.key[1])) if spec.key[0] == "article" else None
+        meta = [Meta("property", "og:site_name", site_name),
+                Meta("property", "og:title", title),
+                Meta("property", "og:type", "article" if story else "website"),
+                Meta("property", "og:url", url),
+                Meta("property", "og:locale", og_locale(lang))]
+        meta += [Meta("property", "og:locale:alternate", og_locale(code))
+                 for code in sorted(spec.alternates) if code != lang]
+        if description:
+            meta.append(Meta("property", "og:description", description))
+        if story is not None:
+            meta.append(Meta("property", "article:published_time", dates.iso(story.date)))
+            if story.updated:
+                meta.append(Meta("property", "article:modified_time", dates.iso(story.updated)))
+            meta += [Meta("property", "article:tag", clean_line(tax.terms[slug].names[lang]))
+                     for tax in cfg.taxonomies for slug in story.terms.get(tax.key, ())
+                     if slug in tax.terms]
+        meta += [Meta("name", "twitter:card", "summary"), Meta("name", "twitter:title", title)]
+        if description:
+            meta.append(Meta("name", "twitter:description", description))
+        ld: str = ""
+        if story is not None and story.state != PENDING:
+            ld = script_json(news_article(site, story, stories))
+        return Head(tuple(meta), ld)
+
+    return of
+
+
+def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Story]
+                 ) -> dict[str, Any]:
+    """schema.org NewsArticle; a translation names its original (translationOfWork), an
+    original its published translations (workTranslation)."""
+    cfg, urls = site.config, site.urls
+    lang = s.lang
+    url = urls.absolute(urls.article(lang, s.slug))
+    home = urls.absolute(urls.home(lang))
+    publisher = {"@type": "Organization", "name": clean_line(cfg.title.get(lang, "")),
+                 "url": home}
+    data: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "NewsArticle", "@id": url, "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "headline": shorten(clean_line(s.title), HEADLINE_LIMIT),
+        "inLanguage": lang,
+        "datePublished": dates.iso(s.date),
+        "dateModified": dates.iso(s.updated or s.date),
+        "publisher": publisher,
+    }
+    if s.summary:
+        data["description"] = clean_line(s.summary)
+    about = [{"@type": "Thing", "name": clean_line(tax.terms[slug].names[lang]),
+              "url": urls.absolute(urls.term(lang, tax.key, slug))}
+             for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms]
+    if about:
+        data["about"] = about
+        data["keywords"] = [a["name"] for a in about]
+    if s.source is not None:
+        data["author"] = {"@type": "Organization", "name": clean_line(s.source.name),
+                          **({"url": s.source.url} if s.source.url else {})}
+        if s.source.url:
+            data["isBasedOn"] = s.source.url
+    else:
+        data["author"] = publisher
+
+    def work(other: Story) -> dict[str, Any]:
+        other_url = urls.absolute(urls.article(other.lang, other.slug))
+        return {"@type": "NewsArticle", "@id": other_url, "url": other_url,
+                "inLanguage": other.lang, "headline": shorten(clean_line(other.title),
+                                                              HEADLINE_LIMIT)}
+
+    if s.original_lang != lang:
+        original = stories.get((s.original_lang, s.slug))
+        if original is not None:
+            data["translationOfWork"] = work(original)
+        if s.state == MACHINE and s.translation and s.translation.engine not in ("", "human"):
+            data["translator"] = {"@type": "SoftwareApplication",
+                                  "name": s.translation.engine}
+        data["creativeWorkStatus"] = f"{s.state} translation"
+    else:
+        translations = [stories[(o.code, s.slug)] for o in cfg.languages
+                        if o.code != lang and (o.code, s.slug) in stories
+                        and stories[(o.code, s.slug)].state != PENDING]
+        if translations:
+            data["workTranslation"] = [work(t) for t in translations]
+    return data

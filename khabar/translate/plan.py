@@ -1,0 +1,77 @@
+"""What `translate` would do for each source article: a pure decision over loaded content.
+
+The rules that protect people's work live here: an English file a person wrote, one
+marked `status: reviewed`, or a machine file edited since it was written is never
+overwritten; when its source changed it is reported stale instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..config import SiteConfig
+from ..content import Article
+
+TRANSLATE = "translate"      # missing, or a machine translation of an older source
+CURRENT = "current"          # a machine translation of the current source
+REVIEWED = "reviewed"        # reviewed and current
+STALE_REVIEWED = "stale-reviewed"  # reviewed (or hand-edited), but the source changed
+EDITED = "edited"            # a machine translation a person edited since: kept
+ORIGINAL = "original"        # written in the target language, not a translation
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Article
+    target_lang: str
+    existing: Article | None
+    action: str
+    reason: str
+
+
+def content_digest(title: str, summary: str | None, body: str) -> str:
+    """The hash of what a translation file says, recorded when Khabar writes it, so a
+    later hand edit is noticed."""
+    data = f"{title}\n{summary or ''}\n{body}".encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+def decide(config: SiteConfig, articles: Sequence[Article], *, to_lang: str | None = None,
+           force: bool = False) -> list[Job]:
+    by_key = {(a.lang, a.slug): a for a in articles}
+    jobs: list[Job] = []
+    for language in config.languages:
+        origin = language.translate_from
+        if origin is None or (to_lang is not None and language.code != to_lang):
+            continue
+        for source in articles:
+            if source.lang != origin:
+                continue
+            existing = by_key.get((language.code, source.slug))
+            jobs.append(_decide_one(source, language.code, existing, force))
+    return jobs
+
+
+def _decide_one(source: Article, lang: str, existing: Article | None, force: bool) -> Job:
+    def job(action: str, reason: str) -> Job:
+        return Job(source, lang, existing, action, reason)
+
+    if existing is None:
+        return job(TRANSLATE, "missing")
+    tr = existing.translation
+    if tr is None:
+        return job(ORIGINAL, "written in this language")
+    current = tr.source_sha256 == source.sha256
+    if tr.status == "reviewed":
+        return job(REVIEWED, "reviewed") if current else job(STALE_REVIEWED, "source changed")
+    if tr.output_sha256 and tr.output_sha256 != content_digest(
+            existing.title, existing.summary, existing.body):
+        return job(EDITED, "edited by a person") if current else job(
+            STALE_REVIEWED, "edited by a person; source changed")
+    if not current:
+        return job(TRANSLATE, "source changed")
+    if force:
+        return job(TRANSLATE, "forced")
+    return job(CURRENT, "up to date")
