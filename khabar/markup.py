@@ -1,5 +1,9 @@
-"""Markdown to safe HTML: Python-Markdown for structure, nh3 (an allowlist) for safety.
+"""Markdown to safe HTML: cmark-gfm for structure, nh3 (an allowlist) for safety.
 
+The dialect is CommonMark with GitHub's extensions (tables, footnotes, strikethrough,
+autolinks), the Markdown most writers know and the one Hugo's Goldmark speaks. cmark-gfm
+is C: about 0.15 ms for a 500-word article where Python-Markdown took 3.6 ms, which
+decides how fast a clean build of ten thousand articles can be (see bench/).
 Content is data, never a template: nothing in an article is evaluated by Jinja2.
 """
 
@@ -8,13 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
-from xml.etree import ElementTree
 
-import markdown
+import cmarkgfm
 import nh3
-from markdown.extensions.toc import TocExtension
-from markdown.treeprocessors import Treeprocessor
-from markdown.util import STX
+from cmarkgfm.cmark import Options
 
 from . import text
 
@@ -22,20 +23,21 @@ _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
     "code", "em", "strong", "b", "i", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
     "sup", "sub", "div", "span", "del", "s", "abbr", "dl", "dt", "dd", "figure", "figcaption",
-    "bdi", "small", "mark", "q", "cite",
+    "bdi", "small", "mark", "q", "cite", "section",
 }
 _ATTRS = {
     "*": {"id", "class", "dir", "lang", "title"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "th": {"style"},
-    "td": {"style"},
+    "th": {"align"},
+    "td": {"align"},
     "ol": {"start"},
-    "abbr": set(),
 }
-_BLOCKS = ("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "td", "th", "dt", "dd")
+_OPTIONS = Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_UNSAFE  # nh3 does the cleaning
 _TAG_RE = re.compile(r"<[^>]+>")
 _FOOTNOTE_REF = re.compile(r"<sup[^>]*>.*?</sup>", re.S)
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_BLOCK = re.compile(r"<(p|li|h[1-6]|td|th|dt|dd)(\s[^>]*)?>(.*?)</\1>", re.S)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,21 @@ class Rendered:
     first_paragraph: str  # plain text: the summary when the front matter gives none
 
 
-class _Direction(Treeprocessor):
+def _heading_ids(html: str) -> str:
+    """Fragment ids for headings, Persian letters kept (#پیشینه-خبر), unique per page."""
+    seen: dict[str, int] = {}
+
+    def add(m: re.Match[str]) -> str:
+        slug = text.slugify(plain(m.group(2)))
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        ident = slug if n == 0 else f"{slug}-{n}"
+        return f'<h{m.group(1)} id="{ident}">{m.group(2)}</h{m.group(1)}>'
+
+    return _HEADING.sub(add, html)
+
+
+def _directions(html: str, page_dir: str) -> str:
     """Marks blocks written mostly in the other script with their own direction.
 
     Not `dir=auto` on every block: a Persian sentence that starts with a Latin name would
@@ -52,43 +68,24 @@ class _Direction(Treeprocessor):
     other direction (an English quote in a Persian story) gets an explicit `dir`.
     """
 
-    def __init__(self, md: markdown.Markdown, page_dir: str) -> None:
-        super().__init__(md)
-        self.page_dir = page_dir
+    def mark(m: re.Match[str]) -> str:
+        attrs = m.group(2) or ""
+        if "dir=" in attrs or m.group(1) == "li" and "<p" in m.group(3):
+            return m.group(0)
+        own = text.dominant_direction(plain(m.group(3)))
+        if own is None or own == page_dir:
+            return m.group(0)
+        return f'<{m.group(1)}{attrs} dir="{own}">{m.group(3)}</{m.group(1)}>'
 
-    def run(self, root: ElementTree.Element) -> None:
-        for el in root.iter():
-            if el.tag in _BLOCKS and el.get("dir") is None:
-                content = "".join(el.itertext())
-                if STX in content:  # a stashed block (code, raw HTML): not prose
-                    continue
-                own = text.dominant_direction(content)
-                if own is not None and own != self.page_dir:
-                    el.set("dir", own)
+    return _BLOCK.sub(mark, html)
 
 
 class MarkdownRenderer:
-    """One Python-Markdown instance per direction, reset between documents (not shared
-    across processes or threads)."""
-
-    def __init__(self) -> None:
-        self._md: dict[str, markdown.Markdown] = {}
-
-    def _instance(self, page_dir: str) -> markdown.Markdown:
-        md = self._md.get(page_dir)
-        if md is None:
-            md = markdown.Markdown(extensions=[
-                "tables", "footnotes", "fenced_code", "attr_list", "sane_lists",
-                TocExtension(slugify=lambda value, _sep: text.slugify(value), toc_depth="2-4"),
-            ], output_format="html")
-            md.treeprocessors.register(_Direction(md, page_dir), "khabar-direction", 1)
-            self._md[page_dir] = md
-        return md
+    """Renders article bodies; stateless, safe to use from any process."""
 
     def render(self, body: str, page_dir: str = "rtl") -> Rendered:
-        md = self._instance(page_dir)
-        md.reset()
-        html = sanitize(md.convert(body))
+        html = cmarkgfm.github_flavored_markdown_to_html(body, options=_OPTIONS)
+        html = sanitize(_directions(_heading_ids(html), page_dir))
         return Rendered(html=html, first_paragraph=first_paragraph(html))
 
 
@@ -100,7 +97,6 @@ def sanitize(html: str) -> str:
         attributes=_ATTRS,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
-        filter_style_properties={"text-align"},
         strip_comments=True,
     )
 

@@ -34,7 +34,7 @@ def test_tables_footnotes_fenced_code(md: MarkdownRenderer) -> None:
     html = md.render("a[^1]\n\n| h |\n|---|\n| c |\n\n```\n<b>x</b>\n```\n\n[^1]: note\n",
                      "ltr").html
     assert "<table>" in html and "<td>c</td>" in html
-    assert 'id="fn:1"' in html
+    assert 'id="fn-1"' in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
 
 
