@@ -140,74 +140,76 @@ def _engine(s: Story) -> tuple[str, str]:
     return tr.engine, tr.model if tr.model not in ("", "none") else ""
 
 
-def _entries(site: SiteView, lang: str) -> dict[str, Entry]:
-    """Every feedable story of a language by slug; pending placeholders are no entries."""
-    cfg, urls = site.config, site.urls
+def _published(site: SiteView) -> dict[str, frozenset[str]]:
+    """The slugs each language shows in its own words (not as a pending placeholder)."""
+    return {code: frozenset(s.slug for s in ss if s.state != PENDING)
+            for code, ss in site.stories.items()}
+
+
+def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) -> Entry:
+    """A story's feed entry; only called for stories some feed shows (at most N per feed)."""
+    cfg, urls, lang = site.config, site.urls, s.lang
     t = strings(lang)
-    published = {code: {s.slug for s in ss if s.state != PENDING}
-                 for code, ss in site.stories.items()}
-    out: dict[str, Entry] = {}
-    for s in site.stories[lang]:
-        if s.state == PENDING:
-            continue
-        url = urls.absolute(urls.article(lang, s.slug))
-        versions = tuple(
-            Version(o.code, o.name, urls.absolute(urls.article(o.code, s.slug)))
-            for o in cfg.languages if o.code != lang and s.slug in published.get(o.code, ()))
-        original = next((v for v in versions if v.lang == s.original_lang), None) \
-            if s.original_lang != lang else None
-        engine, model = _engine(s)
-        lead = ""
-        if s.state in (MACHINE, REVIEWED):
-            parts = [html.escape(t[s.state])] + [html.escape(x) for x in (engine, model) if x]
-            origin = ""
-            if original is not None:
-                origin = (f' · <a href="{html.escape(original.url)}" hreflang="{original.lang}">'
-                          f'{html.escape(t["original"])}: {html.escape(original.name)}</a>')
-            lead = f"<p><em>{' · '.join(parts)}</em>{origin}</p>\n"
-            if s.stale:
-                lead += f"<p><em>{html.escape(t['stale'])}</em></p>\n"
-        tail = "".join(
-            f'<p><a href="{html.escape(v.url)}" hreflang="{v.lang}" lang="{v.lang}">'
-            f'{html.escape(v.name)}</a></p>\n'
-            for v in versions if v is not original)
-        summary = clean_line(s.summary)
-        body = clean(s.html)
-        categories = tuple(
-            Category(slug, clean_line(tax.terms[slug].names[lang]),
-                     urls.absolute(urls.taxonomy(lang, tax.key)),
-                     urls.absolute(urls.term(lang, tax.key, slug)))
-            for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
-        out[s.slug] = Entry(
-            id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
-            summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
-            content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
-            published=s.date, updated=max(s.updated or s.date, s.date),
-            categories=categories, state=s.state, stale=s.stale, engine=engine, model=model,
-            original=original, versions=versions,
-            source_name=clean_line(s.source.name) if s.source else "",
-            source_url=(s.source.url or "") if s.source else "")
-    return out
+    url = urls.absolute(urls.article(lang, s.slug))
+    versions = tuple(
+        Version(o.code, o.name, urls.absolute(urls.article(o.code, s.slug)))
+        for o in cfg.languages if o.code != lang and s.slug in published.get(o.code, ()))
+    original = next((v for v in versions if v.lang == s.original_lang), None) \
+        if s.original_lang != lang else None
+    engine, model = _engine(s)
+    lead = ""
+    if s.state in (MACHINE, REVIEWED):
+        parts = [html.escape(t[s.state])] + [html.escape(x) for x in (engine, model) if x]
+        origin = ""
+        if original is not None:
+            origin = (f' · <a href="{html.escape(original.url)}" hreflang="{original.lang}">'
+                      f'{html.escape(t["original"])}: {html.escape(original.name)}</a>')
+        lead = f"<p><em>{' · '.join(parts)}</em>{origin}</p>\n"
+        if s.stale:
+            lead += f"<p><em>{html.escape(t['stale'])}</em></p>\n"
+    tail = "".join(
+        f'<p><a href="{html.escape(v.url)}" hreflang="{v.lang}" lang="{v.lang}">'
+        f'{html.escape(v.name)}</a></p>\n'
+        for v in versions if v is not original)
+    summary = clean_line(s.summary)
+    body = clean(s.html).strip()
+    categories = tuple(
+        Category(slug, clean_line(tax.terms[slug].names[lang]),
+                 urls.absolute(urls.taxonomy(lang, tax.key)),
+                 urls.absolute(urls.term(lang, tax.key, slug)))
+        for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
+    return Entry(
+        id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
+        summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
+        content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
+        published=s.date, updated=max(s.updated or s.date, s.date),
+        categories=categories, state=s.state, stale=s.stale, engine=engine, model=model,
+        original=original, versions=versions,
+        source_name=clean_line(s.source.name) if s.source else "",
+        source_url=(s.source.url or "") if s.source else "")
 
 
 def catalogue(site: SiteView) -> tuple[Feed, ...]:
     """Every feed of the site: each language's, then each of its terms' (those with pages)."""
     cfg, urls = site.config, site.urls
     limit = cfg.feeds.items
+    published = _published(site)
     feeds: list[Feed] = []
     for language in cfg.languages:
         lang = language.code
-        entries = _entries(site, lang)
         title = clean_line(cfg.title.get(lang, ""))
+        made: dict[str, Entry] = {}  # each story's entry is made once, shared by its feeds
 
-        def pick(stories: Sequence[Story], entries: Mapping[str, Entry] = entries
-                 ) -> tuple[Entry, ...]:
+        def pick(stories: Sequence[Story], made: dict[str, Entry] = made) -> tuple[Entry, ...]:
             chosen: list[Entry] = []
             for s in stories:  # newest first already: stop at the limit
                 if len(chosen) >= limit:
                     break
-                if s.slug in entries:
-                    chosen.append(entries[s.slug])
+                if s.state == PENDING:
+                    continue
+                if s.slug not in made:
+                    made[s.slug] = _entry(site, s, published)
+                chosen.append(made[s.slug])
             return tuple(chosen)
 
         feeds.append(Feed(

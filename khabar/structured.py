@@ -25,7 +25,6 @@ from .text import clean_line
 OG_LOCALES = {"fa": "fa_IR", "en": "en_US", "ar": "ar_AR", "de": "de_DE", "fr": "fr_FR",
               "ru": "ru_RU", "tr": "tr_TR", "ps": "ps_AF", "ur": "ur_PK"}
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline
-_SCRIPT_UNSAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,8 @@ def og_locale(lang: str) -> str:
 
 def script_json(data: Mapping[str, Any]) -> Markup:
     """JSON for <script type="application/ld+json">: `<`, `>`, `&` as \\u escapes."""
-    return Markup(json.dumps(data, ensure_ascii=False, indent=1).translate(_SCRIPT_UNSAFE))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))  # the C encoder: fast
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def heads(site: SiteView) -> Callable[[PageSpec], Head]:

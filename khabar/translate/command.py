@@ -234,24 +234,25 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
     """The translated file: the source's metadata, the new text, and its provenance."""
     source_fm = _front_matter(job.source)
     fm: dict[str, Any] = {"title": title}
-    for key, value in source_fm.items():
-        if key in ("title", "summary", "translation"):
-            continue
-        fm[key] = value
     if summary:
         fm["summary"] = summary
+    for key, value in source_fm.items():
+        if key not in ("title", "summary", "translation"):
+            fm[key] = value
     body = body if body.endswith("\n") or not body else body + "\n"
-    fm["translation"] = {
+    provenance = {"translation": {
         "from": job.source.lang,
         "source_sha256": job.source.sha256,
         "engine": engine.engine_name,
         "model": engine.model_name,
         "status": "machine",
         "output_sha256": content_digest(title, summary, body),
-    }
-    dumped = yaml.safe_dump(fm, allow_unicode=True, sort_keys=False, width=1000,
-                            default_flow_style=None)
-    return f"---\n{dumped}---\n{body}"
+    }}
+    head = yaml.safe_dump(fm, allow_unicode=True, sort_keys=False, width=1000,
+                          default_flow_style=None)
+    tail = yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False, width=1000,
+                          default_flow_style=False)
+    return f"---\n{head}{tail}---\n{body}"
 
 
 def _front_matter(article: content.Article) -> dict[str, Any]:

@@ -1,0 +1,298 @@
+"""Translation memory: sentences translated once are never sent to the model again.
+
+Stored in SQLite, keyed by (model identity, normalised source sentence). The model identity
+is part of the key because a different model (or version) must not reuse another's output.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+from xml.sax.saxutils import escape, quoteattr
+
+from khabar import __version__
+from khabar.errors import Diagnostic, KhabarError
+from khabar.text import clean_line
+
+SCHEMA_VERSION = 1
+# PRAGMA application_id marks the file as ours, so another program's database is refused.
+APPLICATION_ID = 0x4B484252  # "KHBR"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHUNK = 500  # stays under SQLite's bound-parameter limit
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tm (
+    model   TEXT    NOT NULL,
+    source  TEXT    NOT NULL,
+    target  TEXT    NOT NULL,
+    created TEXT    NOT NULL,
+    hits    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model, source)
+) WITHOUT ROWID
+"""
+
+
+class TranslationMemoryError(KhabarError):
+    """The memory file cannot be used: corrupt, another program's, or from a newer Khabar."""
+
+    def __init__(self, path: Path, message: str, hint: str | None = None) -> None:
+        super().__init__([Diagnostic(str(path), None, message, hint)])
+
+
+def normalise_source(text: str) -> str:
+    """The key a source sentence is stored under: spellings that read the same must hit.
+
+    NFC, Arabic yeh/kaf folded to Persian, bidi controls dropped, whitespace collapsed.
+    """
+    return clean_line(text)
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    """What the memory holds, for `khabar` reports."""
+
+    entries: int
+    hits: int
+    per_model: tuple[tuple[str, int], ...]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TranslationMemory:
+    """An open translation memory; use `TranslationMemory.open` and close it (or use `with`)."""
+
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, clock: Callable[[], datetime] = _now
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self._clock = clock
+
+    @classmethod
+    def open(cls, path: Path, *, clock: Callable[[], datetime] = _now) -> TranslationMemory:
+        """Open (creating if needed) the memory at `path`; refuse files that are not ours."""
+        path = Path(path)
+        _check_header(path)
+        try:
+            conn = sqlite3.connect(path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise TranslationMemoryError(path, f"cannot open translation memory: {exc}") from exc
+        try:
+            _prepare(conn, path)
+        except TranslationMemoryError:
+            conn.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise TranslationMemoryError(
+                path,
+                f"translation memory is corrupt or not a database: {exc}",
+                "delete or move the file; it will be rebuilt as pages are translated again",
+            ) from exc
+        return cls(conn, path, clock)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def lookup_many(self, model: str, sources: Sequence[str]) -> dict[str, str]:
+        """Known translations of `sources` by `model`, keyed by the source as given.
+
+        Hits are counted, so `stats` and TMX usage counts show what the memory saves.
+        """
+        keys: dict[str, list[str]] = {}
+        for source in sources:
+            key = normalise_source(source)
+            if key:
+                keys.setdefault(key, []).append(source)
+        found: dict[str, str] = {}
+        unique = list(keys)
+        with self._transaction():
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._conn.execute(
+                    f"SELECT source, target FROM tm WHERE model = ? AND source IN ({marks})",
+                    [model, *chunk],
+                ).fetchall()
+                for key, target in rows:
+                    for source in keys[key]:
+                        found[source] = target
+                self._conn.executemany(
+                    "UPDATE tm SET hits = hits + 1 WHERE model = ? AND source = ?",
+                    [(model, key) for key, _ in rows],
+                )
+        return found
+
+    def store_many(self, model: str, pairs: Iterable[tuple[str, str]]) -> int:
+        """Store (source, target) pairs in one transaction: all of them or, on error, none.
+
+        A source already stored for `model` gets the new target (its hit count is kept).
+        Returns how many pairs were written.
+        """
+        stamp = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        count = 0
+        with self._transaction():
+            for source, target in pairs:
+                key = normalise_source(source)
+                if not key:
+                    continue
+                self._conn.execute(
+                    "INSERT INTO tm (model, source, target, created) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (model, source) DO UPDATE SET target = excluded.target",
+                    (model, key, target, stamp),
+                )
+                count += 1
+        return count
+
+    def stats(self) -> MemoryStats:
+        rows = self._conn.execute(
+            "SELECT model, COUNT(*), COALESCE(SUM(hits), 0) FROM tm GROUP BY model ORDER BY model"
+        ).fetchall()
+        return MemoryStats(
+            entries=sum(r[1] for r in rows),
+            hits=sum(r[2] for r in rows),
+            per_model=tuple((r[0], r[1]) for r in rows),
+        )
+
+    def export_tmx(
+        self,
+        dest: str | Path | IO[bytes],
+        source_lang: str = "fa",
+        target_lang: str = "en",
+        model: str | None = None,
+    ) -> int:
+        """Write the memory (or one model's part) as TMX 1.4 for CAT tools; returns the tu count."""
+        if isinstance(dest, Path | str):
+            with open(dest, "wb") as out:
+                return self._write_tmx(out, source_lang, target_lang, model)
+        return self._write_tmx(dest, source_lang, target_lang, model)
+
+    def _write_tmx(
+        self, out: IO[bytes], source_lang: str, target_lang: str, model: str | None
+    ) -> int:
+        header = {
+            "creationtool": "Khabar",
+            "creationtoolversion": __version__,
+            "datatype": "plaintext",
+            "segtype": "sentence",
+            "adminlang": "en",
+            "srclang": source_lang,
+            "o-tmf": "Khabar-SQLite",
+            "creationdate": self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"),
+        }
+        attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in header.items())
+        out.write(
+            b'<?xml version="1.0" encoding="UTF-8"?>\n'
+            b'<tmx version="1.4">\n' + f"  <header {attrs}/>\n".encode() + b"  <body>\n"
+        )
+        count = 0
+        for row_model, source, target, created, hits in self._rows(model):
+            stamp = created.replace("-", "").replace(":", "")
+            tu = (
+                f'    <tu creationdate={quoteattr(stamp)} usagecount="{int(hits)}">\n'
+                f'      <prop type="x-model">{_xml(row_model)}</prop>\n'
+                f"      <tuv xml:lang={quoteattr(source_lang)}><seg>{_xml(source)}</seg></tuv>\n"
+                f"      <tuv xml:lang={quoteattr(target_lang)}><seg>{_xml(target)}</seg></tuv>\n"
+                "    </tu>\n"
+            )
+            out.write(tu.encode())
+            count += 1
+        out.write(b"  </body>\n</tmx>\n")
+        return count
+
+    def _rows(self, model: str | None) -> Iterator[tuple[str, str, str, str, int]]:
+        query = "SELECT model, source, target, created, hits FROM tm"
+        params: tuple[str, ...] = ()
+        if model is not None:
+            query += " WHERE model = ?"
+            params = (model,)
+        yield from self._conn.execute(query + " ORDER BY model, source", params)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK when the block raises: no half-written batch."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> None:
+        self._conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _xml(text: str) -> str:
+    return escape(_XML_INVALID.sub("", text))
+
+
+def _check_header(path: Path) -> None:
+    """Refuse a non-SQLite file before SQLite sees it, with a message that names the file."""
+    if not path.exists():
+        return
+    if path.is_dir():
+        raise TranslationMemoryError(path, "translation memory path is a directory")
+    with open(path, "rb") as f:
+        head = f.read(len(_SQLITE_MAGIC))
+    if head and head != _SQLITE_MAGIC:
+        raise TranslationMemoryError(
+            path,
+            "not a translation memory: the file is not an SQLite database",
+            "point the translation memory setting at another path, or delete this file",
+        )
+
+
+def _prepare(conn: sqlite3.Connection, path: Path) -> None:
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    tables = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and (app_id != 0 or tables):
+        raise TranslationMemoryError(
+            path,
+            "not a Khabar translation memory: the SQLite database belongs to another program",
+            "point the translation memory setting at another path",
+        )
+    if version > SCHEMA_VERSION:
+        raise TranslationMemoryError(
+            path,
+            f"translation memory schema {version} is newer than this Khabar ({SCHEMA_VERSION})",
+            "upgrade Khabar",
+        )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(_SCHEMA)
+        conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
