@@ -1,0 +1,257 @@
+"""`khabar translate`: what it translates, what it never overwrites, memory and atomicity.
+
+These tests drive the command with a counting stand-in engine, so they can assert exact
+model calls; test_translate_argos.py runs the same command with the real argostranslate.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from conftest import snapshot, write
+from khabar.build import build
+from khabar.content import split_front_matter
+from khabar.translate import command
+from khabar.translate.command import MEMORY_FILE, translate_site
+from khabar.translate.memory import TranslationMemory
+from khabar.yamlsrc import load as load_yaml
+
+
+class CountingEngine:
+    """Translates by tagging each sentence; records every sentence sent to it."""
+
+    engine_name = "counting 1.0"
+    model_name = "counting-fa_en 1"
+    identity = "counting-fa_en 1 #test"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.seen: list[str] = []
+
+    def translate(self, sentences: Sequence[str]) -> list[str]:
+        self.calls += len(sentences)
+        self.seen.extend(sentences)
+        return [f"EN<{len(s)}>" for s in sentences]
+
+
+def run(site: Path, engine: CountingEngine | None = None, **kw: object) -> tuple[int, str]:
+    out = io.StringIO()
+    code = translate_site(site, engine=engine or CountingEngine(), out=out, err=io.StringIO(),
+                          **kw)  # type: ignore[arg-type]
+    return code, out.getvalue()
+
+
+def front(path: Path) -> dict[str, object]:
+    parts = split_front_matter(path.read_text(encoding="utf-8"))
+    assert parts is not None
+    data = load_yaml(parts[0])
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.fixture
+def site(mini_site: Path) -> Path:
+    write(mini_site / "content/news/long-report.fa.md", """
+        ---
+        title: گزارش بلند درباره لیبی
+        date: 2024-11-23T10:00
+        summary: خلاصه‌ای کوتاه.
+        countries: [libya]
+        ---
+        ## پیشینه
+
+        جمله اول درباره لیبی است. جمله دوم با [پیوند](https://example.org/x) است!
+
+        - مورد اول فهرست
+        - مورد دوم با `code` است
+
+        | ستون | مقدار |
+        |---|---|
+        | نفت | زیاد |
+        """)
+    return mini_site
+
+
+def test_translates_missing_and_stale_machine_files(site: Path) -> None:
+    engine = CountingEngine()
+    code, out = run(site, engine)
+    assert code == 0
+    news = site / "content/news"
+    # missing: written; stale machine (oslo-talks had an old source hash): retranslated
+    made = front(news / "long-report.en.md")
+    tr = made["translation"]
+    assert isinstance(tr, dict)
+    assert tr["status"] == "machine" and tr["engine"] == "counting 1.0"
+    assert tr["model"] == "counting-fa_en 1" and tr["from"] == "fa"
+    source_bytes = (news / "long-report.fa.md").read_bytes()
+    import hashlib
+    assert tr["source_sha256"] == hashlib.sha256(source_bytes).hexdigest()
+    assert made["date"] == "2024-11-23T10:00" and made["countries"] == ["libya"]
+    assert str(made["title"]).startswith("EN<")
+    oslo = front(news / "oslo-talks.en.md")["translation"]
+    assert isinstance(oslo, dict) and oslo["engine"] == "counting 1.0"
+    # the reviewed translation is left alone
+    assert "engine: human" in (news / "haftar-turkey.en.md").read_text()
+    assert re.search(r"translated 4 article\(s\)", out), out  # drafts too: published later
+    assert "skipped as reviewed 1" in out
+
+
+def test_structure_and_links_survive(site: Path) -> None:
+    run(site)
+    body = (site / "content/news/long-report.en.md").read_text().split("---\n", 2)[2]
+    assert body.count("## ") == 1
+    assert "](https://example.org/x)" in body
+    assert "`code`" in body
+    assert body.count("\n- ") == 2 or body.startswith("- ")
+    assert body.count("|") >= 9
+    # nothing but text reached the model: no URL, no code, no Markdown syntax
+    engine = CountingEngine()
+    (site / "content/news/long-report.en.md").unlink()
+    (site / MEMORY_FILE).unlink()
+    run(site, engine)
+    joined = "\n".join(engine.seen)
+    assert "https://" not in joined and "code" not in joined and "##" not in joined
+
+
+def test_second_run_makes_no_model_calls(site: Path) -> None:
+    run(site)
+    before = snapshot(site / "content")
+    engine = CountingEngine()
+    code, out = run(site, engine)
+    assert code == 0 and engine.calls == 0
+    assert snapshot(site / "content") == before
+    assert "translated 0 article(s)" in out
+
+
+def test_one_changed_sentence_makes_one_model_call(site: Path) -> None:
+    run(site)
+    src = site / "content/news/long-report.fa.md"
+    src.write_text(src.read_text().replace("جمله اول درباره لیبی است.",
+                                           "جمله اول درباره ترکیه است."))
+    engine = CountingEngine()
+    run(site, engine)
+    assert engine.calls == 1
+    assert engine.seen == ["جمله اول درباره ترکیه است."]
+
+
+def test_forced_run_reuses_memory(site: Path) -> None:
+    run(site)
+    engine = CountingEngine()
+    code, out = run(site, engine, force=True)
+    assert code == 0 and engine.calls == 0
+    assert "by the model" in out and "0 by the model" in out
+
+
+def test_memory_is_keyed_by_model(site: Path) -> None:
+    run(site)
+    other = CountingEngine()
+    other.identity = "another model"
+    run(site, other, force=True)
+    assert other.calls > 0
+    with TranslationMemory.open(site / MEMORY_FILE) as memory:
+        models = {model for model, _count in memory.stats().per_model}
+        assert models == {"counting-fa_en 1 #test", "another model"}
+
+
+def test_reviewed_is_never_overwritten_and_reported_stale(site: Path) -> None:
+    target = site / "content/news/haftar-turkey.en.md"
+    before = target.read_bytes()
+    src = site / "content/news/haftar-turkey.fa.md"
+    src.write_text(src.read_text() + "\nجمله تازه.\n")
+    code, out = run(site, force=True)
+    assert code == 0
+    assert target.read_bytes() == before
+    assert "stale reviewed 1" in out
+    assert f"stale: {target}" in out or "haftar-turkey.en.md" in out
+
+
+def test_hand_edited_machine_file_is_kept(site: Path) -> None:
+    run(site)
+    target = site / "content/news/long-report.en.md"
+    target.write_text(target.read_text().replace("## ", "## Background, edited: ", 1))
+    edited = target.read_bytes()
+    engine = CountingEngine()
+    code, out = run(site, engine, force=True)
+    assert target.read_bytes() == edited
+    assert "kept hand edits 1" in out
+    src = site / "content/news/long-report.fa.md"
+    src.write_text(src.read_text() + "\nجمله تازه.\n")
+    code, out = run(site, engine)
+    assert target.read_bytes() == edited
+    assert "stale reviewed 1" in out
+
+
+def test_dry_run_writes_nothing(site: Path) -> None:
+    before = snapshot(site)
+    engine = CountingEngine()
+    code, out = run(site, engine, dry_run=True)
+    assert code == 0 and engine.calls == 0
+    assert snapshot(site) == before
+    assert "would translate" in out and "long-report.en.md (missing)" in out
+
+
+def test_failure_mid_write_leaves_whole_files(site: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    before = snapshot(site / "content")
+    real = command._write_atomic
+    written: list[Path] = []
+
+    def crash_on_second(path: Path, data: str) -> None:
+        if written:
+            raise KeyboardInterrupt  # Ctrl-C between two files
+        written.append(path)
+        real(path, data)
+
+    monkeypatch.setattr(command, "_write_atomic", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        run(site)
+    after = snapshot(site / "content")
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert len(changed) == 1  # one file fully written, the others untouched
+    assert not [k for k in after if k.endswith(".tmp")]
+    # the memory is consistent: every sentence the model translated is there, so the
+    # rerun finishes without asking the model again
+    monkeypatch.undo()
+    engine = CountingEngine()
+    run(site, engine)
+    assert engine.calls == 0
+
+
+def test_atomic_write_never_leaves_half_a_file(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "a.en.md"
+    target.write_text("old")
+
+    def boom(*_a: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(command.os, "fsync", boom)
+    with pytest.raises(OSError):
+        command._write_atomic(target, "new content")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_english_pages_show_machine_notice_after_translate(site: Path, tmp_path: Path) -> None:
+    run(site)
+    out = tmp_path / "out"
+    build(site, out)
+    page = (out / "en/articles/long-report/index.html").read_text()
+    assert 'class="notice notice-machine"' in page
+    assert "counting 1.0" in page and "counting-fa_en 1" in page
+    assert 'href="/briefing/fa/articles/long-report/"' in page
+    assert "notice-pending" not in page
+
+
+def test_tmx_export(site: Path, tmp_path: Path) -> None:
+    run(site)
+    from lxml import etree
+    with TranslationMemory.open(site / MEMORY_FILE) as memory:
+        count = memory.export_tmx(tmp_path / "m.tmx")
+    doc = etree.parse(str(tmp_path / "m.tmx"))
+    assert count > 5 and len(doc.findall(".//tu")) == count
