@@ -27,21 +27,26 @@ from pathlib import Path
 
 import pytest
 
-FA_WORDS = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FA_WORDS = _words(
     "خبر روز دولت مجلس ایران تهران اقتصاد بازار ارز دلار نفت قیمت رئیس جمهور "
     "وزیر امور خارجه سفر دیدار گفت‌وگو مذاکره توافق هسته‌ای تحریم آمریکا اروپا "
     "مردم شهر استان باران هوا سرد گرم ورزش فوتبال تیم ملی بازی پیروزی شکست "
     "دانشگاه دانشجو کتاب فرهنگ هنر سینما فیلم جشنواره می‌گوید می‌شود کرده است "
     "بود شد امروز دیروز فردا هفته ماه سال هزار میلیون درصد افزایش کاهش"
-).split()
-EN_WORDS = (
+)
+EN_WORDS = _words(
     "news day government parliament iran tehran economy market currency dollar oil "
     "price president minister foreign affairs trip meeting talks negotiation deal "
     "nuclear sanctions america europe people city province rain weather cold warm "
     "sport football national team game victory defeat university student book "
     "culture art cinema film festival says becomes has done was became today "
     "yesterday tomorrow week month year thousand million percent increase decrease"
-).split()
+)
 DIGITS = "۰۱۲۳۴۵۶۷۸۹"
 
 
@@ -60,7 +65,7 @@ class ModelShape:
 
 
 def corpus_lines(seed: int, count: int = 400) -> list[str]:
-    """Persian and English pseudo-sentences, enough for sentencepiece to learn a few hundred pieces."""
+    """Persian and English pseudo-sentences: enough for a few hundred sentencepiece pieces."""
     rng = random.Random(seed)
     lines: list[str] = []
     for i in range(count):
@@ -93,7 +98,7 @@ def _train_sentencepiece(lines: list[str], vocab_size: int) -> bytes:
 def _build_ct2_model(out_dir: Path, vocab: list[str], shape: ModelShape, seed: int) -> None:
     """Write a random-weight CTranslate2 Transformer (pre-norm, ReLU, like argos-train's)."""
     import numpy as np
-    from ctranslate2.specs import transformer_spec
+    from ctranslate2.specs import transformer_spec  # type: ignore[import-untyped]
 
     rng = np.random.default_rng(seed)
     d, f, v = shape.d_model, shape.ffn, len(vocab)
@@ -314,23 +319,60 @@ def install_fixture_package(env: dict[str, str], package_file: Path) -> Path:
     return Path(env["ARGOS_PACKAGES_DIR"]) / top
 
 
+# argostranslate.settings is process-wide, so the environment is too: one per process,
+# even if both conftest.py and a test module register the fixture below.
+_ACTIVE: list[ArgosEnv] = []
+
+
+def setup_argos_env(root: Path) -> ArgosEnv:
+    """Prepare the environment under ``root`` and install the seed-0 package, once per process."""
+    if _ACTIVE:
+        return _ACTIVE[0]
+    env = prepare_argos_environment(root)
+    package_file = build_argos_package(root / "build", seed=0)
+    installed = install_fixture_package(env, package_file)
+    active = ArgosEnv(root, Path(env["ARGOS_PACKAGES_DIR"]), package_file, installed)
+    _ACTIVE.append(active)
+    return active
+
+
 @pytest.fixture(scope="session")
 def argos_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ArgosEnv]:
     """A session-wide isolated argostranslate with the tiny fa→en package installed.
 
     Session-scoped, so it sets ``os.environ`` directly (``monkeypatch`` is function-scoped)
-    and restores the previous values at the end of the session.
+    and restores the previous values when the session ends. Tests that install or remove
+    packages must do so in their own directory (see ``isolated_packages``), not here.
     """
-    root = tmp_path_factory.mktemp("argos")
+    if _ACTIVE:
+        yield _ACTIVE[0]
+        return
     saved = {name: os.environ.get(name) for name in ARGOS_ENV_VARS}
     try:
-        env = prepare_argos_environment(root)
-        package_file = build_argos_package(root / "build", seed=0)
-        installed = install_fixture_package(env, package_file)
-        yield ArgosEnv(root, Path(env["ARGOS_PACKAGES_DIR"]), package_file, installed)
+        yield setup_argos_env(tmp_path_factory.mktemp("argos"))
     finally:
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture
+def isolated_packages(
+    argos_env: ArgosEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """An empty packages directory that argostranslate installs into, for this test only."""
+    from argostranslate import settings
+
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    monkeypatch.setattr(settings, "package_data_dir", packages)
+    monkeypatch.setattr(settings, "package_dirs", [packages])
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
+    yield packages
+    if "argostranslate.translate" in sys.modules:
+        from argostranslate import translate
+
+        translate.installed_translates.clear()
+        translate.get_installed_languages.cache_clear()

@@ -101,23 +101,34 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def installed_packages(packages_dir: Path | None = None) -> list[Any]:
+    """Installed argostranslate ``Package`` objects, skipping folders that are not packages.
+
+    ``argostranslate.package.get_installed_packages`` raises on any stray folder
+    without ``metadata.json``; one half-copied download should not hide the rest.
+    """
+    from argostranslate import package as argos_package
+    from argostranslate import settings
+
+    roots = [packages_dir] if packages_dir is not None else [Path(p) for p in settings.package_dirs]
+    found: list[Any] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for child in sorted(root.iterdir()):
+            if (child / "metadata.json").is_file():
+                found.append(argos_package.Package(child))
+    return found
+
+
 def find_package(from_code: str, to_code: str, packages_dir: Path | None = None) -> Any:
     """The newest installed argostranslate ``Package`` for the pair, or raise ModelMissing."""
-    from argostranslate import package as argos_package
+    from argostranslate import settings
 
-    if packages_dir is not None:
-        if not packages_dir.is_dir():
-            raise ModelMissing(_missing_message(from_code, to_code, packages_dir))
-        installed = argos_package.get_installed_packages(path=[packages_dir])
-        where = packages_dir
-    else:
-        from argostranslate import settings
-
-        installed = argos_package.get_installed_packages()
-        where = Path(settings.package_data_dir)
+    where = packages_dir if packages_dir is not None else Path(settings.package_data_dir)
     matches = [
         pkg
-        for pkg in installed
+        for pkg in installed_packages(packages_dir)
         if pkg.type == "translate" and pkg.from_code == from_code and pkg.to_code == to_code
     ]
     if not matches:
@@ -211,6 +222,10 @@ class ArgosEngine:
             self._identity = f"{self.model_name} {model_identity(self.package_path)}"
         return self._identity
 
+    def source_length(self, sentence: str) -> int:
+        """Tokens the model sees for ``sentence``, to size decoding-length limits."""
+        return len(self._tokenizer.encode(sentence))
+
     def translate(
         self,
         sentences: Sequence[str],
@@ -252,9 +267,7 @@ class ArgosEngine:
     def _run(self, texts: list[str], settings: DecodeSettings) -> list[str]:
         """One translate_batch over all texts, as argostranslate would call it per paragraph."""
         tokenized = [self._tokenizer.encode(text) for text in texts]
-        target_prefix = (
-            [[self._target_prefix] for _ in tokenized] if self._target_prefix else None
-        )
+        target_prefix = [[self._target_prefix] for _ in tokenized] if self._target_prefix else None
         # Sub-batches (sorted by length inside CTranslate2) are spread over the workers.
         per_worker = -(-len(tokenized) // self.inter_threads)
         batches = self._translator.translate_batch(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khabar.translate.engine import installed_packages
 from khabar.translate.split import split_sentences
 
 
@@ -94,7 +95,7 @@ def install(path: Path) -> InstalledModel:
 
     top, metadata = read_package_metadata(path)
     kind = metadata.get("type", "translate")
-    for pkg in argos_package.get_installed_packages():
+    for pkg in installed_packages():
         same_pair = (pkg.type, pkg.from_code, pkg.to_code) == (
             kind,
             metadata.get("from_code"),
@@ -112,13 +113,7 @@ def install(path: Path) -> InstalledModel:
 
 def list_installed(packages_dir: Path | None = None) -> list[InstalledModel]:
     """Every installed package, sorted by code, for ``khabar models list``."""
-    from argostranslate import package as argos_package
-
-    if packages_dir is not None and not packages_dir.is_dir():
-        return []
-    found = argos_package.get_installed_packages(
-        path=[packages_dir] if packages_dir is not None else None
-    )
+    found = installed_packages(packages_dir)
     return sorted((_from_package(pkg) for pkg in found), key=lambda m: (m.code, m.path))
 
 
@@ -141,7 +136,7 @@ class OfflineSentencizer:
 
             return MiniSBDSentencizer(self.pkg).split_sentences
         if (root / "stanza").is_dir():
-            import stanza
+            import stanza  # type: ignore[import-untyped]
 
             pipeline = stanza.Pipeline(
                 lang=self.pkg.from_code,
