@@ -62,3 +62,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a folder by relative path: to prove an output folder did not change."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# The tiny genuine fa→en Argos package, installed under temporary XDG/ARGOS dirs.
+from argos_fixture import argos_env, isolated_packages  # noqa: E402, F401
