@@ -68,15 +68,16 @@ def is_rtl_text(text: str) -> bool:
     return False
 
 
+# Strong letters by script, as regular expressions: counting with C loops, not per character
+# in Python, because every block of every article is checked.
+_RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_LTR_LETTERS = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
+
+
 def dominant_direction(text: str) -> str | None:
     """'rtl' or 'ltr' by the majority of strong letters; None for text without letters."""
-    rtl = ltr = 0
-    for ch in text:
-        bidi = unicodedata.bidirectional(ch)
-        if bidi in ("R", "AL"):
-            rtl += 1
-        elif bidi == "L":
-            ltr += 1
-    if rtl == ltr == 0:
-        return None
+    ltr = len(_LTR_LETTERS.findall(text))
+    if ltr == 0:
+        return "rtl" if _RTL_LETTERS.search(text) else None
+    rtl = len(_RTL_LETTERS.findall(text))
     return "rtl" if rtl >= ltr else "ltr"

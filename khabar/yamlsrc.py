@@ -35,7 +35,12 @@ class LineList(list[Any]):
         return self.item_lines[index] if index < len(self.item_lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (10x faster on front matter), the same safe
+# constructors either way.
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
     pass
 
 
@@ -51,7 +56,7 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _construct_map(loader: _Loader, node: Node) -> LineDict:
+def _construct_map(loader: yaml.SafeLoader, node: Node) -> LineDict:
     assert isinstance(node, MappingNode)
     loader.flatten_mapping(node)
     result = LineDict()
@@ -70,7 +75,7 @@ def _construct_map(loader: _Loader, node: Node) -> LineDict:
     return result
 
 
-def _construct_seq(loader: _Loader, node: Node) -> LineList:
+def _construct_seq(loader: yaml.SafeLoader, node: Node) -> LineList:
     assert isinstance(node, SequenceNode)
     result = LineList(loader.construct_object(child, deep=True) for child in node.value)
     result.line = node.start_mark.line + 1

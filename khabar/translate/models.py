@@ -136,7 +136,7 @@ class OfflineSentencizer:
 
             return MiniSBDSentencizer(self.pkg).split_sentences
         if (root / "stanza").is_dir():
-            import stanza  # type: ignore[import-untyped]
+            import stanza
 
             pipeline = stanza.Pipeline(
                 lang=self.pkg.from_code,
