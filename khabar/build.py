@@ -1,24 +1,44 @@
-"""build() and check(): load everything, then render, then write (Zola's order)."""
+"""build() and check(): load everything, then decide what changed, render it, write it.
+
+The order is Zola's: every input is read and validated before anything is rendered, and
+everything is rendered before anything is written, so a failed build never touches the
+previous output. With a build cache (see cache.py) unchanged articles are not parsed or
+rendered again and unchanged output files are neither rendered nor rewritten.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
+from . import __version__, cache, content, feeds, sitemap, structured
 from . import config as config_stage
-from . import content, feeds, sitemap, structured
 from .errors import Diagnostic, KhabarError
 from .markup import MarkdownRenderer
-from .render import SiteView, derive, environment, pages, render_pages, theme_dir
-from .stories import assemble
-from .urls import Urls, output_path
-from .write import Output, add_tree, check_destination, publish
+from .render import (
+    Contexts,
+    SiteView,
+    StoryView,
+    derive,
+    environment,
+    pages,
+    render_page,
+    theme_dir,
+)
+from .stories import Bodies, Story, assemble
+from .urls import FEED_FILES, Urls, output_path
+from .write import MARKER, Output, add_tree, check_destination, publish, publish_changes
 
 STYLESHEET = "style.css"
+PARALLEL_MIN = 400  # below this many files to render, one process is faster
 
 
 @dataclass(frozen=True)
@@ -27,9 +47,26 @@ class BuildResult:
     pages: int
     files: int
     stories: int
+    rendered: int = 0  # files rendered in this run (the rest came from the cache)
+    written: int = 0  # files written or deleted in the output folder
+    skipped: bool = False  # nothing changed: not even loaded
+
+
+@dataclass(frozen=True)
+class Loaded:
+    site: SiteView
+    config_digest: str
+    known: content.Known
+    bodies: Bodies
 
 
 def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -> SiteView:
+    """Read and validate site.yaml and every article: the whole site, before any output."""
+    return _load(site_dir, base_url=base_url, drafts=drafts, state=None).site
+
+
+def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
+          state: cache.State | None) -> Loaded:
     """Read and validate site.yaml and every article: the whole site, before any output."""
     config = config_stage.load(site_dir)
     if base_url is not None:
@@ -37,44 +74,114 @@ def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -
             raise KhabarError([Diagnostic("--base-url", None, f"'{base_url}' is not an "
                                           "absolute http(s) URL", "e.g. https://example.org/")])
         config = replace(config, base_url=base_url.rstrip("/") + "/")
-    articles = content.load(config, include_drafts=drafts)
-    stories = assemble(config, articles, MarkdownRenderer())
-    return derive(config, stories, Urls(config.base_url))
+    config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
+                                   + (base_url or "").encode()).hexdigest()
+    reuse = state is not None and state.config_digest == config_digest
+    known: content.Known = dict(state.articles) if state is not None and reuse else {}
+    articles = content.load(config, include_drafts=drafts, known=known)
+    bodies = Bodies(MarkdownRenderer(), state.markdown if state is not None else None)
+    stories = assemble(config, articles, bodies)
+    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
 
 
-def generate(site: SiteView) -> Output:
-    """Every output file of the site, in memory."""
-    root = site.config.root
-    env = environment(root)
-    output = Output()
-    css = _stylesheet(root)
-    css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
-        hashlib.sha256(css).hexdigest()[:10]
-    output.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
-    specs = pages(site)
+@dataclass(frozen=True)
+class Task:
+    """One output file: where it goes, what it is made from, and how to make it."""
+
+    path: str
+    origin: str
+    fingerprint: bytes
+    kind: str  # "page" | "feed"
+    index: int  # into the plan's specs or feeds
+
+
+class Plan:
+    """Every output of the site with its fingerprint; renders any of them on demand."""
+
+    def __init__(self, site: SiteView, env: jinja2.Environment, salt: str) -> None:
+        root = site.config.root
+        self.site, self.env = site, env
+        self.fixed = Output()  # small files made whole every time (CSS, sitemaps, static)
+        css = _stylesheet(root)
+        css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
+            hashlib.sha256(css).hexdigest()[:10]
+        self.fixed.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
+        self.specs = pages(site)
+        self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
+        self.feeds = feeds.catalogue(site)
+        prints = cache.Fingerprints(salt, (StoryView, Story, feeds.Entry))
+        self.tasks: list[Task] = []
+        for i, spec in enumerate(self.specs):
+            fp = prints.of(spec.template, self.contexts.of(spec))
+            self.tasks.append(Task(output_path(spec.route), f"page {spec.route}", fp, "page", i))
+        for i, feed in enumerate(self.feeds):
+            fp = prints.of(feed)
+            for kind in feeds.KINDS:
+                route = feeds.route(feed, kind)
+                self.tasks.append(Task(output_path(route), f"feed {route}", fp + kind.encode(),
+                                       "feed", i))
+        self.fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, env),
+                       "the feed list")
+        own_robots = (root / "static" / "robots.txt").is_file()
+        for route, data in sitemap.files(site, self.specs, with_robots=not own_robots):
+            self.fixed.add(output_path(route), data, f"sitemap {route}")
+        add_tree(self.fixed, root / "static", root)
+        for task in self.tasks:
+            if task.path in self.fixed:
+                self.fixed.add(task.path, b"", task.origin)  # records the conflict
+        self.fixed.check()
+
+    def render(self, task: Task) -> bytes:
+        if task.kind == "page":
+            spec = self.specs[task.index]
+            return render_page(self.env, spec.template, self.contexts.of(spec))
+        kind = task.path.rsplit("/", 1)[-1]
+        return feeds.render_feed(self.feeds[task.index], _FEED_KIND[kind], self.env)
+
+
+_FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
+
+
+def _render_all(plan: Plan, tasks: Sequence[Task], parallel: bool) -> Iterator[bytes]:
+    """Rendered bytes in task order; in worker processes when there is enough to do."""
+    workers = min(os.cpu_count() or 1, 8)
+    if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        for task in tasks:
+            yield plan.render(task)
+        return
+    ctx = multiprocessing.get_context("fork")  # workers inherit the loaded site: no pickling
+    size = max(16, len(tasks) // (workers * 8))
+    chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(plan, tasks)) as pool:
+        for part in pool.imap(_render_chunk, chunks):
+            yield from part
+
+
+_worker: tuple[Plan, Sequence[Task]] | None = None  # set in each worker process only
+
+
+def _init_worker(plan: Plan, tasks: Sequence[Task]) -> None:
+    global _worker
+    _worker = (plan, tasks)
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
+    assert _worker is not None
+    plan, tasks = _worker
+    return [plan.render(tasks[i]) for i in range(*bounds)]
+
+
+def _template_errors(fn: Callable[[], Any]) -> Any:
     try:
-        html = render_pages(site, specs, env, css_href, feeds.links(site),
-                            structured.heads(site))
+        return fn()
     except jinja2.TemplateSyntaxError as exc:
         raise KhabarError([Diagnostic(exc.filename or exc.name or "template", exc.lineno,
                                       f"template syntax: {exc.message}")]) from None
     except jinja2.TemplateError as exc:
-        raise KhabarError([Diagnostic(_template_origin(exc), None, f"template: {exc}",
-                                      "check the variable names the template uses")]) from None
-    for spec in specs:
-        output.add(output_path(spec.route), html[spec.route], f"page {spec.route}")
-    try:
-        for route, data in feeds.files(site, env):
-            output.add(output_path(route), data, f"feed {route}")
-    except jinja2.TemplateError as exc:
         raise KhabarError([Diagnostic(_template_origin(exc), getattr(exc, "lineno", None),
-                                      f"feed template: {exc}")]) from None
-    own_robots = (root / "static" / "robots.txt").is_file()
-    for route, data in sitemap.files(site, specs, with_robots=not own_robots):
-        output.add(output_path(route), data, f"sitemap {route}")
-    add_tree(output, root / "static", root)
-    output.check()
-    return output
+                                      f"template: {exc}",
+                                      "check the variable names the template uses")]) from None
 
 
 def _template_origin(exc: BaseException) -> str:
@@ -82,7 +189,7 @@ def _template_origin(exc: BaseException) -> str:
     origin = "template"
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        if name.endswith(".html") or name.endswith(".xml"):
+        if name.endswith((".html", ".xml", ".opml")):
             origin = name
         tb = tb.tb_next
     return origin
@@ -93,25 +200,86 @@ def _stylesheet(root: Path) -> bytes:
     return (own if own.is_file() else theme_dir() / STYLESHEET).read_bytes()
 
 
+def _theme_digest(root: Path) -> str:
+    """Every template and the stylesheet, the site's own and the default theme's."""
+    h = hashlib.sha256()
+    for folder in (root / "templates", theme_dir()):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    h.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+def generate(site: SiteView, *, parallel: bool = True) -> Output:
+    """Every output file of the site, in memory (no cache): for check and tests."""
+    env = environment(site.config.root)
+    plan: Plan = _template_errors(lambda: Plan(site, env, ""))
+    output = Output()
+    for path, data in plan.fixed.items():
+        output.add(path, data, "")
+    rendered = _template_errors(lambda: list(_render_all(plan, plan.tasks, parallel)))
+    for task, data in zip(plan.tasks, rendered, strict=True):
+        output.add(task.path, data, task.origin)
+    output.check()
+    return output
+
+
 def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = None,
-          drafts: bool = False) -> BuildResult:
-    """Build the site into `out`; on any error the previous output stays as it was."""
-    out = out or site_dir / "_site"
+          drafts: bool = False, clean: bool = False, parallel: bool = True) -> BuildResult:
+    """Build the site into `out`, redoing only what changed since the last build.
+
+    On any error the previous output stays exactly as it was.
+    """
+    out = (out or site_dir / "_site").resolve()
     check_destination(out, site_dir)
-    site = load(site_dir, base_url=base_url, drafts=drafts)
-    output = generate(site)
-    publish(output, out)
-    return _result(site, output, out)
+    options = f"{out}\0{base_url}\0{drafts}"
+    quick = cache.quick_digest(site_dir, theme_dir(), options)
+    if not clean and cache.up_to_date(site_dir, out, quick):
+        return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
+    state = None if clean else cache.load(site_dir)
+    if state is not None and state.out != str(out):
+        state.outputs = {}
+    loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state)
+    site = loaded.site
+    env = environment(site_dir)
+    salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
+        f"{loaded.config_digest}\0{options}"
+    plan: Plan = _template_errors(lambda: Plan(site, env, salt))
+
+    previous = state.outputs if state is not None and out.is_dir() else {}
+    todo = [t for t in plan.tasks if previous.get(t.path) != t.fingerprint
+            or not (out / t.path).is_file()]
+    rendered = _template_errors(lambda: list(_render_all(plan, todo, parallel)))
+    build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
+    if previous:
+        changed = dict(zip((t.path for t in todo), rendered, strict=True))
+        written = publish_changes(out, changed, plan.fixed, {t.path for t in plan.tasks},
+                                  build_id)
+    else:
+        output = Output()
+        for path, data in plan.fixed.items():
+            output.add(path, data, "")
+        for task, data in zip(todo, rendered, strict=True):
+            output.add(task.path, data, task.origin)
+        publish(output, out, build_id)
+        written = len(output)
+    new_state = cache.State(config_digest=loaded.config_digest, articles=loaded.known,
+                            markdown=loaded.bodies.used,
+                            outputs={t.path: t.fingerprint for t in plan.tasks}, out=str(out))
+    cache.save(site_dir, new_state, quick, build_id)
+    return BuildResult(out=out, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),
+                       stories=sum(len(s) for s in site.stories.values()),
+                       rendered=len(todo), written=written)
 
 
 def check(site_dir: Path, *, drafts: bool = True) -> BuildResult:
     """Everything build does but writing."""
     site = load(site_dir, drafts=drafts)
     output = generate(site)
-    return _result(site, output, None)
-
-
-def _result(site: SiteView, output: Output, out: Path | None) -> BuildResult:
     html = sum(1 for path in output.files if path.endswith(".html"))
     count = sum(len(s) for s in site.stories.values())
-    return BuildResult(out=out, pages=html, files=len(output), stories=count)
+    return BuildResult(out=None, pages=html, files=len(output), stories=count)
+
+
+__all__ = ["MARKER", "BuildResult", "build", "check", "generate", "load"]

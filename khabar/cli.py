@@ -28,6 +28,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: SITE/_site)")
     b.add_argument("--base-url", help="override site.yaml's base_url")
     b.add_argument("--drafts", action="store_true", help="include drafts")
+    b.add_argument("--clean", action="store_true",
+                   help="ignore the build cache and build everything from nothing")
 
     t = command("translate", "machine-translate missing or stale articles")
     t.add_argument("--to", dest="to_lang", help="only this target language")
@@ -73,9 +75,14 @@ def _run(args: argparse.Namespace) -> int:
     site: Path = args.site
     if args.command == "build":
         from .build import build
-        result = build(site, args.out, base_url=args.base_url, drafts=args.drafts)
-        print(f"built {result.pages} pages, {result.files} files from {result.stories} "
-              f"stories into {result.out}")
+        result = build(site, args.out, base_url=args.base_url, drafts=args.drafts,
+                       clean=args.clean)
+        if result.skipped:
+            print(f"no changes since the last build: {result.out} is up to date")
+        else:
+            print(f"built {result.pages} pages, {result.files} files from {result.stories} "
+                  f"stories into {result.out} ({result.rendered} rendered, "
+                  f"{result.written} written)")
         return 0
     if args.command == "check":
         from .build import check

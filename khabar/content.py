@@ -89,14 +89,35 @@ def split_front_matter(raw: str) -> tuple[str, str, int] | None:
     return None
 
 
-def load(config: SiteConfig, include_drafts: bool = True) -> tuple[Article, ...]:
-    """Read and validate every article; raise KhabarError listing every problem found."""
+Known = dict[str, tuple[str, Article]]  # file path: (sha256 of its bytes, the article)
+
+
+def load(config: SiteConfig, include_drafts: bool = True,
+         known: Known | None = None) -> tuple[Article, ...]:
+    """Read and validate every article; raise KhabarError listing every problem found.
+
+    `known` holds articles parsed by an earlier build with the same site.yaml: a file whose
+    bytes hash the same is not parsed again. It is updated in place with this run's files.
+    """
     errors = Collector()
     articles: list[Article] = []
+    seen: Known = {}
     for path in discover(config):
-        article = read(path, config, errors)
-        if article is not None and (include_drafts or not article.draft):
-            articles.append(article)
+        key = str(path)
+        data = path.read_bytes()
+        digest = sha256_bytes(data)
+        hit = known.get(key) if known is not None else None
+        if hit is not None and hit[0] == digest:
+            article: Article | None = hit[1]
+        else:
+            article = read(path, config, errors, data)
+        if article is not None:
+            seen[key] = (digest, article)
+            if include_drafts or not article.draft:
+                articles.append(article)
+    if known is not None:
+        known.clear()
+        known.update(seen)
     _check_site_wide(articles, config, errors)
     errors.raise_if_any()
     return tuple(sorted(articles, key=lambda a: (a.lang, a.slug)))
@@ -121,7 +142,8 @@ def _check_site_wide(articles: list[Article], config: SiteConfig, errors: Collec
                          "add the source article or remove the translation block")
 
 
-def read(path: Path, config: SiteConfig, errors: Collector) -> Article | None:
+def read(path: Path, config: SiteConfig, errors: Collector,
+         data: bytes | None = None) -> Article | None:
     """Validate one file, adding its problems to `errors`; None when it cannot be used."""
     shown = _shown(path, config)
     m = _FILENAME.match(path.name)
@@ -132,7 +154,7 @@ def read(path: Path, config: SiteConfig, errors: Collector) -> Article | None:
                      "e.g. haftar-turkey.fa.md")
         return None
     slug, lang = m["slug"], m["lang"]
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as exc:

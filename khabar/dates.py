@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from email.utils import format_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -69,6 +70,7 @@ def day_of(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
+@lru_cache(maxsize=4096)  # a pure function asked the same few days thousands of times
 def format_day(day: date, lang: str, weekday: bool = False) -> str:
     """A day as a reader of `lang` writes it: Solar Hijri with Persian digits for fa."""
     if lang == "fa":

@@ -23,7 +23,7 @@ from .config import Taxonomy
 from .i18n import strings
 from .render import FeedLinks, Link, PageSpec, SiteView
 from .stories import MACHINE, PENDING, REVIEWED, Story
-from .text import clean, clean_line
+from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls
 
 KINDS = ("rss", "atom", "json")
@@ -172,7 +172,7 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         f'{html.escape(v.name)}</a></p>\n'
         for v in versions if v is not original)
     summary = clean_line(s.summary)
-    body = clean(s.html).strip()
+    body = strip_controls(s.html).strip()  # letters as written; only controls go
     categories = tuple(
         Category(slug, clean_line(tax.terms[slug].names[lang]),
                  urls.absolute(urls.taxonomy(lang, tax.key)),

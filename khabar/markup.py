@@ -85,7 +85,7 @@ class MarkdownRenderer:
 
     def render(self, body: str, page_dir: str = "rtl") -> Rendered:
         html = cmarkgfm.github_flavored_markdown_to_html(body, options=_OPTIONS)
-        html = sanitize(_directions(_heading_ids(html), page_dir))
+        html = text.strip_controls(sanitize(_directions(_heading_ids(html), page_dir)))
         return Rendered(html=html, first_paragraph=first_paragraph(html))
 
 

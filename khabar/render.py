@@ -280,14 +280,24 @@ def no_head(_spec: PageSpec) -> Any:
     return None
 
 
-def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environment,
-                 css_href: str, feed_links: FeedLinks = no_feeds,
-                 head: HeadData = no_head) -> dict[str, bytes]:
-    """HTML for every page spec, keyed by route."""
-    cfg, urls = site.config, site.urls
-    out: dict[str, bytes] = {}
-    templates: dict[str, jinja2.Template] = {}
-    for spec in specs:
+class Contexts:
+    """The full template context of each page; cheap to build, so a page's fingerprint can
+    be taken from it before deciding to render."""
+
+    def __init__(self, site: SiteView, css_href: str, feed_links: FeedLinks = no_feeds,
+                 head: HeadData = no_head) -> None:
+        self.site, self.css_href, self.feed_links, self.head = site, css_href, feed_links, head
+        cfg, urls = site.config, site.urls
+        self.slugs = {lang: frozenset(s.slug for s in ss) for lang, ss in site.stories.items()}
+        self.nav = {
+            lang.code: [Link(strings(lang.code)["home"], urls.href(urls.home(lang.code)))] + [
+                Link(tax.title.get(lang.code, tax.key),
+                     urls.href(urls.taxonomy(lang.code, tax.key))) for tax in cfg.taxonomies]
+            + [Link(strings(lang.code)["briefings"], urls.href(urls.briefings(lang.code)))]
+            for lang in cfg.languages}
+
+    def of(self, spec: PageSpec) -> dict[str, Any]:
+        cfg, urls = self.site.config, self.site.urls
         lang = cfg.language(spec.lang)
         alternates = [(code, urls.absolute(route)) for code, route in sorted(
             spec.alternates.items())]
@@ -299,12 +309,8 @@ def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environm
             # a translation's page: lead to the original even when this one is pending
             switch = [Link(o.name, urls.href(urls.article(o.code, spec.key[1])), lang=o.code,
                            dir=o.dir) for o in cfg.languages if o.code != spec.lang
-                      and any(s.slug == spec.key[1] for s in site.stories[o.code])]
-        nav = [Link(strings(lang.code)["home"], urls.href(urls.home(lang.code)))] + [
-            Link(tax.title.get(lang.code, tax.key), urls.href(urls.taxonomy(lang.code, tax.key)))
-            for tax in cfg.taxonomies] + [
-            Link(strings(lang.code)["briefings"], urls.href(urls.briefings(lang.code)))]
-        context = {
+                      and spec.key[1] in self.slugs[o.code]]
+        return {
             **spec.context,
             "lang": lang.code, "dir": lang.dir, "t": strings(lang.code),
             "site_title": cfg.title.get(lang.code, ""),
@@ -312,12 +318,19 @@ def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environm
             "page_title": spec.title, "description": spec.description,
             "canonical": urls.absolute(spec.route), "alternates": alternates,
             "x_default": urls.absolute(x_default) if x_default else "",
-            "switch": switch, "nav": nav, "css": css_href, "indexable": spec.indexable,
-            "feeds": list(feed_links(spec)), "generator": f"Khabar {__version__}",
-            "head": head(spec),
+            "switch": switch, "nav": self.nav[lang.code], "css": self.css_href,
+            "indexable": spec.indexable, "feeds": list(self.feed_links(spec)),
+            "generator": f"Khabar {__version__}", "head": self.head(spec),
         }
-        template = templates.get(spec.template)
-        if template is None:
-            template = templates[spec.template] = env.get_template(spec.template)
-        out[spec.route] = template.render(context).encode("utf-8")
-    return out
+
+
+def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
+    return env.get_template(template).render(context).encode("utf-8")
+
+
+def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environment,
+                 css_href: str, feed_links: FeedLinks = no_feeds,
+                 head: HeadData = no_head) -> dict[str, bytes]:
+    """HTML for every page spec, keyed by route."""
+    contexts = Contexts(site, css_href, feed_links, head)
+    return {spec.route: render_page(env, spec.template, contexts.of(spec)) for spec in specs}

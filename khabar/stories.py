@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from .config import SiteConfig
 from .content import Article, Source, Translation
-from .markup import MarkdownRenderer, shorten
+from .markup import MarkdownRenderer, Rendered, shorten
 
 ORIGINAL, MACHINE, REVIEWED, PENDING = "original", "machine", "reviewed", "pending"
 
@@ -45,8 +46,24 @@ def sort_key(story: Story) -> tuple[float, str]:
     return (-story.date.timestamp(), story.slug)
 
 
+class Bodies:
+    """Rendered Markdown by (body hash, direction): unchanged articles are not re-rendered."""
+
+    def __init__(self, renderer: MarkdownRenderer,
+                 known: dict[tuple[str, str], Rendered] | None = None) -> None:
+        self.renderer = renderer
+        self.known = known if known is not None else {}
+        self.used: dict[tuple[str, str], Rendered] = {}
+
+    def render(self, body: str, direction: str) -> Rendered:
+        key = (hashlib.sha256(body.encode()).hexdigest(), direction)
+        hit = self.known.get(key) or self.renderer.render(body, direction)
+        self.used[key] = hit
+        return hit
+
+
 def assemble(config: SiteConfig, articles: tuple[Article, ...],
-             renderer: MarkdownRenderer) -> dict[str, tuple[Story, ...]]:
+             renderer: MarkdownRenderer | Bodies) -> dict[str, tuple[Story, ...]]:
     """Every language's stories, newest first."""
     by_key = {(a.lang, a.slug): a for a in articles}
     out: dict[str, tuple[Story, ...]] = {}
@@ -68,7 +85,7 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
 
 
 def _story(a: Article, origin: Article | None, lang: str, direction: str,
-           renderer: MarkdownRenderer) -> Story:
+           renderer: MarkdownRenderer | Bodies) -> Story:
     meta = origin or a
     rendered = renderer.render(a.body, direction)
     if a.translation is None:

@@ -29,6 +29,12 @@ def clean(text: str) -> str:
     return _XML_INVALID.sub("", _BIDI.sub("", text))
 
 
+def strip_controls(text: str) -> str:
+    """Only bidi and XML-invalid controls removed: for article bodies, whose letters are
+    left as written (an Arabic quotation keeps its Arabic yeh)."""
+    return _XML_INVALID.sub("", _BIDI.sub("", text))
+
+
 def clean_line(text: str) -> str:
     """`clean`, with runs of whitespace (newlines included) collapsed: for titles, summaries."""
     return _SPACE.sub(" ", clean(text)).strip()

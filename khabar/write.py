@@ -84,31 +84,92 @@ def check_destination(out: Path, site_root: Path) -> None:
                                       "SITE/_site") for p in problems])
 
 
-def publish(output: Output, out: Path) -> None:
+def publish(output: Output, out: Path, build_id: str = "") -> None:
     """Write everything into a sibling temporary folder, then swap it in by rename."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
+        made: set[Path] = set()
         for rel, data in output.items():
             target = stage / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        (stage / MARKER).write_bytes(b"This folder is written by Khabar; it is replaced on "
-                                     b"every build.\n")
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            write_file(target, data)
+        (stage / MARKER).write_text(_mark(build_id), encoding="utf-8")
         os.chmod(stage, 0o755)
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(old)
-            os.replace(out, old)
-            try:
-                os.replace(stage, out)
-            except BaseException:
-                os.replace(old, out)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(stage, out)
+        _swap(stage, out)
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """The one place output bytes reach the disk (tests inject failures here)."""
+    with open(path, "wb") as fh:
+        fh.write(data)
+
+
+def _mark(build_id: str) -> str:
+    return f"This folder is written by Khabar; builds replace its files.\nbuild {build_id}\n"
+
+
+def publish_changes(out: Path, changed: Mapping[str, bytes], fixed: Output,
+                    expected: set[str], build_id: str) -> int:
+    """Update an existing output folder in place, in two phases: first every changed file
+    is written beside its target as a temporary file (a failure here removes them and
+    leaves the folder as it was), then all are renamed over their targets and files the
+    site no longer has are deleted. Unchanged files are not touched. Returns how many
+    files were written or deleted."""
+    out = out.resolve()
+    writes: list[tuple[Path, bytes]] = [(out / rel, data) for rel, data in changed.items()]
+    for rel, data in fixed.items():
+        old = out / rel
+        try:
+            same = old.stat().st_size == len(data) and old.read_bytes() == data
+        except OSError:
+            same = False
+        if not same:
+            writes.append((old, data))
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in writes:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{build_id}.tmp")
+            staged.append((tmp, target))
+            write_file(tmp, data)
+    except BaseException:
+        for tmp, _target in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in staged:
+        os.replace(tmp, target)
+    keep = expected | set(fixed.files) | {MARKER}
+    deleted = 0
+    for dirpath, _dirs, filenames in os.walk(out, topdown=False):
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.relpath(path, out).replace(os.sep, "/") not in keep:
+                os.unlink(path)
+                deleted += 1
+        if dirpath != str(out) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    (out / MARKER).write_text(_mark(build_id), encoding="utf-8")
+    return len(staged) + deleted
+
+
+def _swap(stage: Path, out: Path) -> None:
+    """Put `stage` where `out` is by two renames; the old folder is removed afterwards."""
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        os.rmdir(old)
+        os.replace(out, old)
+        try:
+            os.replace(stage, out)
+        except BaseException:
+            os.replace(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(stage, out)

@@ -61,7 +61,7 @@ def write(path: Path, text: str) -> Path:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of a folder by relative path: to prove an output folder did not change."""
     return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != ".khabar-output"}
 
 
 # The tiny genuine fa→en Argos package, installed under temporary XDG/ARGOS dirs.

@@ -1,14 +1,18 @@
 """Markdown-aware segmentation: only prose reaches the translator, the rest is carried round it.
 
-`segment` cuts a Markdown body (Python-Markdown dialect: tables, footnotes, fenced code) into
-blocks. Paragraphs, headings, list items, quotes, table cells and footnotes give translation
-units: their inline text, one unit per paragraph or cell, so a sentence is never cut at a link.
+`segment` cuts a Markdown body into blocks the way cmark-gfm (khabar/markup.py) parses it:
+CommonMark's block algorithm (containers continued line by line, lazy continuation, list item
+indentation, the seven kinds of HTML block, setext headings, fences inside lists and quotes)
+plus GFM's tables and footnote definitions. Paragraphs, headings, list items, quotes, table
+cells and footnotes give translation units: their inline text, one unit per paragraph or cell,
+so a sentence is never cut at a link.
 
-Inside a unit, everything that must not be translated (code spans, URLs, autolinks, inline HTML,
-footnote markers, images) becomes one placeholder `[n]`, and each emphasis or link becomes a
-pair of placeholders around its text (`[1]text[2]`). Bracketed ASCII digits survive
-sentencepiece models well (they are common in the training data as citation marks); on the way
-back `⟦n⟧`, `【n】`, spaces inside the brackets and Persian digits are accepted too.
+Inside a unit, everything that must not be translated (code spans, GFM's bare URLs, `www.` names
+and e-mail addresses, autolinks, inline HTML, hard breaks, footnote markers, images) becomes one
+placeholder `[n]`, and each emphasis, strikethrough or link becomes a pair of placeholders around
+its text (`[1]text[2]`). Bracketed ASCII digits survive sentencepiece models well (they are common
+in the training data as citation marks); on the way back `⟦n⟧`, `【n】`, spaces inside the
+brackets and Persian digits are accepted too.
 
 `Document.render` re-applies the markup. What the model lost is handled per placeholder:
 
@@ -16,10 +20,13 @@ back `⟦n⟧`, `【n】`, spaces inside the brackets and Persian digits are acc
 * an emphasis or link pair that is missing, duplicated, reversed, or nests differently than in
   the source is dropped, its text kept as plain text; a dropped link is appended at the end of
   the unit as `[host](same target)` so that no link is ever lost;
-* text from the model is always escaped, so it can add no markup, block or link of its own.
+* text from the model is always escaped, so it can add no markup, block or link (autolinks
+  included) of its own; a paragraph whose rebuilt line would open another block (a tag or
+  footnote marker moved to its start) falls back to the source text.
 
-Block layout is kept line for line (only the lines of one paragraph are joined), so the output
-has the same block structure as the source even where this parser and Python-Markdown differ.
+Containers are written back with their own markers and indentation and only the lines of one
+paragraph are joined, so the output has the same block structure as the source even where this
+parser and cmark-gfm differ on an edge case.
 """
 
 from __future__ import annotations
@@ -77,15 +84,25 @@ class Unit:
 # ---------------------------------------------------------------------------------------------
 # Inline parsing
 
-_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!|")
-_BACKTICK_RE = re.compile(r"(?:(?<!\\)((?:\\{2})+)(?=`+)|(?<!\\)(`+)(.+?)(?<!`)\2(?!`))", re.S)
-_AUTOLINK_RE = re.compile(r"<(?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*>")
-_AUTOMAIL_RE = re.compile(r"<[^<> !]+@[^@<> ]+>")
-_HTML_RE = re.compile(r"<(?:/?[a-zA-Z][^<>@ ]*(?: [^<>]*)?|!--(?:(?!<!--|-->).)*--)>", re.S)
-_ENTITY_RE = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
-_URL_RE = re.compile(r"https?://[!-~]+")
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_AUTOLINK_RE = re.compile(r"<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>")
+_AUTOMAIL_RE = re.compile(
+    r"<[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*>"
+)
+_HTML_RE = re.compile(
+    r"(?:<[A-Za-z][A-Za-z0-9-]*"
+    r"(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*\s*/?>"
+    r"|</[A-Za-z][A-Za-z0-9-]*\s*>|<!---?>|<!--(?:(?!--).)*-->|<\?.*?\?>|<![A-Za-z][^>]*>"
+    r"|<!\[CDATA\[.*?\]\]>)",
+    re.S,
+)
+_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+# GFM's extended autolinks: bare URLs and `www.` names, and bare e-mail addresses.
+_URL_RE = re.compile(r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*[^\s<]*", re.I)
+_EMAIL_RE = re.compile(r"(?:mailto:|xmpp:)?[A-Za-z0-9.+_-]+@[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
+_URL_BEFORE = frozenset(" \t\n*_~(")
 _FOOTREF_RE = re.compile(r"\[\^[^\]\s]+\]")
-_ANGLE_TARGET_RE = re.compile(r"\(\s*<[^<>\n]*>\s*(?:(?:'[^']*'|\"[^\"]*\")\s*)?\)")
 
 
 @dataclass(frozen=True)
@@ -116,11 +133,41 @@ _Node = _Text | _Opaque | _Span
 class _Piece:
     text: str
     markup: bool  # True: verbatim Markdown; False: model text, to be escaped
+    kind: str = ""  # "url" for a bare URL or e-mail address, whose ends must stay clear
 
 
 def _code_spans(s: str) -> dict[int, int]:
-    """Start → end of code spans: Python-Markdown finds them before anything else."""
-    return {m.start(): m.end() for m in _BACKTICK_RE.finditer(s) if m.group(2)}
+    """Start → end of code spans, found left to right as CommonMark does: an escaped backtick
+    opens none, a tag or autolink met first hides the backticks in it."""
+    spans: dict[int, int] = {}
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "<" and (m := _AUTOLINK_RE.match(s, i) or _HTML_RE.match(s, i)):
+            i = m.end()
+            continue
+        if c == "`":
+            j = i
+            while j < len(s) and s[j] == "`":
+                j += 1
+            run = s[i:j]
+            k = j
+            while (k := s.find(run, k)) != -1:
+                end = k + len(run)
+                if end < len(s) and s[end] == "`":
+                    while end < len(s) and s[end] == "`":
+                        end += 1
+                    k = end
+                    continue
+                spans[i] = end
+                break
+            i = spans.get(i, j)
+            continue
+        i += 1
+    return spans
 
 
 def _match_bracket(s: str, start: int, spans: dict[int, int]) -> int | None:
@@ -135,6 +182,9 @@ def _match_bracket(s: str, start: int, spans: dict[int, int]) -> int | None:
         if c == "\\":
             i += 2
             continue
+        if c == "<" and (m := _AUTOLINK_RE.match(s, i) or _HTML_RE.match(s, i)):
+            i = m.end()
+            continue
         if c == "[":
             depth += 1
         elif c == "]":
@@ -145,37 +195,52 @@ def _match_bracket(s: str, start: int, spans: dict[int, int]) -> int | None:
     return None
 
 
-def _match_parens(s: str, start: int) -> int | None:
-    """Index just past the `)` closing the `(` at `start`, with nested parentheses."""
-    if m := _ANGLE_TARGET_RE.match(s, start):
-        return m.end()
-    depth = 0
-    quote = ""
-    i = start
-    while i < len(s):
-        c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if quote:
-            if c == quote and re.match(r"\s*\)", s[i + 1 :]):
-                quote = ""
-        elif c in "\"'" and s[i - 1].isspace():
-            quote = c
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        elif c == "\n" and s[i + 1 : i + 2] == "\n":
+_TITLE_RE = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)", re.S)
+
+
+def _match_parens(s: str, start: int) -> tuple[int, str] | None:
+    """End of the inline target `(destination "title")` at `start`, and its destination."""
+    i = start + 1
+    ws = re.compile(r"[ \t]*\n?[ \t]*")
+    i = ws.match(s, i).end()  # type: ignore[union-attr]
+    if s.startswith("<", i):
+        m = re.compile(r"<((?:[^<>\n\\]|\\.)*)>").match(s, i)
+        if not m:
             return None
-        i += 1
-    return None
+        dest, i = m.group(1), m.end()
+    else:
+        depth = 0
+        j = i
+        while j < len(s):
+            c = s[j]
+            if c == "\\" and j + 1 < len(s) and s[j + 1] in _ESCAPABLE:
+                j += 2
+                continue
+            if c.isspace() or ord(c) < 32:
+                break
+            if c == "(":
+                depth += 1
+            elif c == ")":
+                if depth == 0:
+                    break
+                depth -= 1
+            j += 1
+        if depth:
+            return None
+        dest, i = s[i:j], j
+    after = ws.match(s, i).end()  # type: ignore[union-attr]
+    if after > i and (m := _TITLE_RE.match(s, after)):
+        after = ws.match(s, m.end()).end()  # type: ignore[union-attr]
+        i = after
+    else:
+        i = after
+    if not s.startswith(")", i):
+        return None
+    return i + 1, _unescape(dest)
 
 
 def _ref_key(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -189,32 +254,27 @@ class _LinkMatch:
 def _match_link(
     s: str, start: int, spans: dict[int, int], refs: dict[str, str]
 ) -> _LinkMatch | None:
-    """A link (or, after `!`, an image) starting with the `[` at `start`, as Python-Markdown
-    would see it: inline target, full or collapsed reference, or a defined shortcut."""
+    """A link (or, after `!`, an image) starting with the `[` at `start`, as CommonMark sees
+    it: inline target, full or collapsed reference, or a defined shortcut."""
     close = _match_bracket(s, start, spans)
     if close is None:
         return None
     text = s[start + 1 : close]
     after = close + 1
-    if s.startswith("(", after):
-        end = _match_parens(s, after)
-        if end is not None:
-            inner = s[after + 1 : end - 1].strip()
-            if inner.startswith("<"):
-                url = inner[1 : inner.find(">")]
-            else:
-                url = inner.split()[0] if inner.split() else ""
-            return _LinkMatch(end, text, s[close:end], url)
-    m = re.compile(r"[ ]?(?:\n[ ]*)?\[([^\]]*)\]").match(s, after)
-    if m:
-        key = _ref_key(m.group(1) or text)
+    if s.startswith("(", after) and (target := _match_parens(s, after)):
+        end, url = target
+        return _LinkMatch(end, text, s[close:end], url)
+    m = re.compile(r"\[((?:[^\\\[\]]|\\.){0,999})\]").match(s, after)
+    if m and m.group(1).strip():
+        key = _ref_key(m.group(1))
         if key in refs:
-            return _LinkMatch(m.end(), text, "][" + (m.group(1) or text) + "]", refs[key])
+            return _LinkMatch(m.end(), text, "][" + m.group(1) + "]", refs[key])
         return None
     key = _ref_key(text)
-    if key in refs and "\n" not in text:
-        return _LinkMatch(after, text, "][" + text + "]", refs[key])
-    return None
+    if key not in refs:
+        return None
+    end = m.end() if m else after  # "[]": collapsed
+    return _LinkMatch(end, text, "][" + text + "]", refs[key])
 
 
 def _link_label(url: str) -> str:
@@ -234,9 +294,9 @@ def _link_label(url: str) -> str:
 def _find_closer(
     s: str, start: int, delim: str, spans: dict[int, int], refs: dict[str, str]
 ) -> int | None:
-    """Where the emphasis run `delim` opened before `start` closes, if it does.
+    """Where the emphasis or strikethrough run `delim` opened before `start` closes, if it does.
 
-    Code spans, links and tags are whole to emphasis: Python-Markdown finds them first.
+    Code spans, links, tags and autolinks are whole to emphasis: CommonMark binds them first.
     """
     c = delim[0]
     i = start
@@ -270,8 +330,47 @@ def _find_closer(
     return None
 
 
+def _inert_urls(nodes: Sequence[_Node]) -> tuple[_Node, ...]:
+    """Bare URLs in a link's text, written so that they stay text wherever the model puts
+    them: GFM links none inside a link, but would link one moved out of it."""
+    out: list[_Node] = []
+    for n in nodes:
+        if isinstance(n, _Opaque) and n.kind == "url":
+            raw = re.sub(r"(?i)^(www)\.", r"\1\\.", re.sub(r":(?=//)", r"\\:", n.raw))
+            out.append(_Opaque(raw))
+        elif isinstance(n, _Span):
+            out.append(_Span(n.kind, n.open, n.close, _inert_urls(n.children), n.label))
+        else:
+            out.append(n)
+    return tuple(out)
+
+
+def _has_link(nodes: Sequence[_Node]) -> bool:
+    return any(isinstance(n, _Span) and (n.kind == "link" or _has_link(n.children)) for n in nodes)
+
+
+_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-_")
+
+
+def _bare_link(s: str, i: int) -> str | None:
+    """A GFM extended autolink (URL, `www.` name, e-mail address) starting at `i`, if any."""
+    prev = s[i - 1] if i else " "
+    c = s[i]
+    if c in "hHfFwW" and (prev in _URL_BEFORE or not (prev.isascii() and prev.isalpha())):
+        m = _URL_RE.match(s, i)
+        if m and (c in "hHfF" or prev in _URL_BEFORE or prev.isspace()):
+            url = _trim_url(m.group())
+            if "." in url or "://" in url:
+                return url
+    if prev not in _LOCAL and c in _LOCAL and "@" in s[i : i + 300]:
+        m = _EMAIL_RE.match(s, i)
+        if m and m.group()[-1] not in "-_":
+            return m.group()
+    return None
+
+
 def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
-    """Inline Markdown as text, opaque items and markup spans."""
+    """Inline Markdown (CommonMark with GFM's extensions) as text, opaque items and spans."""
     nodes: list[_Node] = []
     buf: list[str] = []
     spans = _code_spans(s)
@@ -283,7 +382,7 @@ def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
 
     def opaque(raw: str, kind: str = "opaque", alt_unit: int | None = None) -> None:
         flush()
-        nodes.append(_Opaque(raw, kind, alt_unit))
+        nodes.append(_Opaque(raw.replace("\n", " "), kind, alt_unit))
 
     i = 0
     while i < len(s):
@@ -291,6 +390,11 @@ def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
         if i in spans:
             opaque(s[i : spans[i]], "code")
             i = spans[i]
+            continue
+        if c == "\\" and s.startswith("\n", i + 1):  # a hard line break
+            buf[:] = ["".join(buf).rstrip(" ")]
+            opaque("<br />", "break")
+            i += 2
             continue
         if c == "\\" and i + 1 < len(s) and s[i + 1] in _ESCAPABLE:
             buf.append(s[i + 1])
@@ -304,12 +408,13 @@ def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
                 continue
             link = _match_link(s, i, spans, refs)
             if link:
-                flush()
-                children = tuple(_parse_inline(link.text, refs, units))
-                label = _link_label(link.target)
-                nodes.append(_Span("link", "[", link.close, children, label))
-                i = link.end
-                continue
+                children = _inert_urls(_parse_inline(link.text, refs, units))
+                if not _has_link(children):  # no link inside a link: the inner one wins
+                    flush()
+                    label = _link_label(link.target)
+                    nodes.append(_Span("link", "[", link.close.replace("\n", " "), children, label))
+                    i = link.end
+                    continue
         if c == "!" and s.startswith("![", i):
             link = _match_link(s, i + 1, spans, refs)
             if link:
@@ -332,35 +437,37 @@ def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
                 buf.append(html.unescape(m.group()))
                 i = m.end()
                 continue
-        if c == "h" and (i == 0 or not s[i - 1].isalnum()):
-            m = _URL_RE.match(s, i)
-            if m:
-                url = _trim_url(m.group())
-                opaque(url, "url")
-                i += len(url)
-                continue
+        if c.isascii() and c.isalnum() and (url := _bare_link(s, i)):
+            opaque(url, "url")
+            i += len(url)
+            continue
         if c == "\n":
             text = "".join(buf)
             if text.endswith("  "):  # a hard line break, kept as the HTML it stands for
                 buf[:] = [text.rstrip(" ")]
                 opaque("<br />", "break")
             else:
-                buf.append(" ")
+                buf[:] = [text.rstrip(" "), " "]
             i += 1
             continue
-        if c in "*_":
+        if c in "*_~":
             j = i
             while j < len(s) and s[j] == c:
                 j += 1
             run = j - i
             intraword = c == "_" and i > 0 and (s[i - 1].isalnum() or s[i - 1] == "_")
+            sizes = [n for n in (2, 1) if n == run] if c == "~" else [min(run, 3), min(run, 2), 1]
             if not intraword and j < len(s) and not s[j].isspace():
-                for n in sorted({min(run, 3), min(run, 2), 1}, reverse=True):
+                for n in sorted(set(sizes), reverse=True):
                     end = _find_closer(s, i + n, c * n, spans, refs)
                     if end is None:
                         continue
                     flush()
                     inner = tuple(_parse_inline(s[i + n : end], refs, units))
+                    if c == "~":
+                        nodes.append(_Span("del", c * n, c * n, inner))
+                        i = end + n
+                        break
                     if n == 3:
                         inner = (_Span("em", "*", "*", inner),)
                     kind = "em" if n == 1 else "strong"
@@ -382,11 +489,22 @@ def _parse_inline(s: str, refs: dict[str, str], units: _Units) -> list[_Node]:
 
 
 def _trim_url(url: str) -> str:
-    """A bare URL without the punctuation that ends the sentence around it."""
-    while url and url[-1] in ".,;:!?'\"*_":
-        url = url[:-1]
-    while url.endswith(")") and url.count(")") > url.count("("):
-        url = url[:-1]
+    """A bare URL without what GFM leaves out of it: the punctuation ending the sentence round
+    it, an unbalanced closing parenthesis, an entity reference."""
+    url = url.split("<", 1)[0]
+    while url:
+        if url[-1] in "?!.,:*_~'\"":
+            url = url[:-1]
+        elif url.endswith(";"):
+            url = (
+                re.sub(r"&[A-Za-z0-9]+;$", "", url)
+                if re.search(r"&[A-Za-z0-9]+;$", url)
+                else url[:-1]
+            )
+        elif url.endswith(")") and url.count(")") > url.count("("):
+            url = url[:-1]
+        else:
+            break
     return url
 
 
@@ -472,9 +590,13 @@ def _flatten(nodes: Sequence[_Node], *, plain: bool) -> Unit:
 
 
 def _escape(text: str, *, cell: bool = False) -> str:
-    """Model text as inert Markdown: it can add no emphasis, link, code, HTML or block."""
+    """Model text as inert Markdown: it can add no emphasis, link, code, HTML or block, and no
+    GFM autolink either (`http\\://`, `www\\.`, a word joiner after `@`)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;")
-    text = re.sub(r"([\\`*_\[\]])", r"\\\1", text)
+    text = re.sub(r"([\\`*_~\[\]])", r"\\\1", text)
+    text = re.sub(r":(?=//)", r"\\:", text)
+    text = re.sub(r"(?i)(?<![A-Za-z0-9])(www)\.", r"\1\\.", text)
+    text = re.sub(r"@(?=[A-Za-z0-9_-])", "@\u2060", text)
     if cell:
         text = text.replace("|", "&#124;")
     return text
@@ -564,7 +686,10 @@ def _restore(
             continue
         tok = unit.tokens[x - 1]
         if tok.role == "opaque":
-            frames[-1].items.append(_Piece(markup_of(x), True))
+            # A bare URL moved into a link's text would be no link any more: put it after.
+            links = [i for i, f in enumerate(frames) if f.number and _is_link(unit, f.number)]
+            at = links[0] - 1 if tok.kind == "url" and links else -1
+            frames[at].items.append(_Piece(markup_of(x), True, tok.kind))
         elif tok.role == "open" and x not in rejected:
             group = _Group(x)
             frames[-1].items.append(group)
@@ -575,7 +700,7 @@ def _restore(
     present = set(where) - rejected
     for number, tok in enumerate(unit.tokens, start=1):
         if tok.role == "opaque" and number not in present:
-            pieces += [_Piece(" ", False), _Piece(markup_of(number), True)]
+            pieces += [_Piece(" ", False), _Piece(markup_of(number), True, tok.kind)]
         elif tok.role == "open" and tok.kind == "link" and number not in present:
             pieces += [
                 _Piece(" ", False),
@@ -584,6 +709,10 @@ def _restore(
                 _Piece(unit.tokens[tok.pair - 1].markup, True),
             ]
     return _join(pieces, plain=unit.plain, cell=cell), intact
+
+
+def _is_link(unit: Unit, number: int) -> bool:
+    return unit.tokens[number - 1].kind == "link"
 
 
 @dataclass
@@ -641,6 +770,15 @@ def _join(pieces: Sequence[_Piece], *, plain: bool, cell: bool) -> str:
     merged = _merge(pieces)
     out: list[str] = []
     for i, p in enumerate(merged):
+        if p.kind == "url":
+            # GFM reads a bare URL up to the next space: keep model text off both its ends.
+            before = "".join(out)[-1:]
+            if before and not before.isspace() and before not in "*_~(":
+                out.append(" ")
+            after = "".join(q.text for q in merged[i + 1 :]).split(" ", 1)[0]
+            if after and _bare_link(" " + p.text + after, 1) != p.text:
+                out += [p.text, " "]
+                continue
         if p.markup:
             out.append(p.text)
             continue
@@ -667,13 +805,14 @@ def _join(pieces: Sequence[_Piece], *, plain: bool, cell: bool) -> str:
 class Verbatim:
     """Lines kept byte for byte: code, HTML, rules, blank lines, reference definitions."""
 
-    kind: Literal["blank", "code", "html", "hr", "reference", "text"]
+    kind: Literal["blank", "code", "html", "hr", "reference"]
     lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Paragraph:
     unit: int
+    task: str = ""  # a GFM task-list box ("[ ] ", "[x] ") kept in front of the text
 
 
 @dataclass(frozen=True)
@@ -685,8 +824,9 @@ class Heading:
 
 @dataclass(frozen=True)
 class ListItem:
-    marker: str  # "-", "*", "+" or "3."
+    marker: str  # "-", "*", "+", "3." or "3)"
     children: tuple[Block, ...]
+    width: int = 0  # columns from the marker to the content: continuation lines are indented so
 
 
 @dataclass(frozen=True)
@@ -714,346 +854,354 @@ class FootnoteDef:
 
 Block = Verbatim | Paragraph | Heading | ListItem | BlockQuote | Table | FootnoteDef
 
-_FENCE_RE = re.compile(
-    r"^(?P<fence>~{3,}|`{3,})[ ]*(?:\{[^\n]*\}|\.?[\w#.+-]*[ ]*(?:hl_lines=(\"|').*?\2[ ]*)?)$"
+_ATX_RE = re.compile(r"(#{1,6})(?:[ \t]+|$)(.*)")
+_ATX_CLOSE_RE = re.compile(r"(?:^|[ \t]+)#+[ \t]*$")
+_FENCE_OPEN_RE = re.compile(r"(`{3,})[^`]*$|(~{3,}).*$")
+_FENCE_CLOSE_RE = re.compile(r"(`{3,}|~{3,})[ \t]*$")
+_HR_RE = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_SETEXT_RE = re.compile(r"(=+|-+)[ \t]*$")
+_LIST_RE = re.compile(r"([-+*]|\d{1,9}[.)])(?=[ \t]|$)")
+_FOOTDEF_RE = re.compile(r"\[\^([^\]\s]+)\]:[ \t]*")
+_TASK_RE = re.compile(r"\[[ xX]\](?=[ \t]|$)[ \t]*")
+_DELIM_ROW_RE = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_TAG_NAME = r"[A-Za-z][A-Za-z0-9-]*"
+_ATTRIBUTE = r"""(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)"""
+_OPEN_TAG = rf"<{_TAG_NAME}{_ATTRIBUTE}*\s*/?>"
+_CLOSE_TAG = rf"</{_TAG_NAME}\s*>"
+_HTML_BLOCK_TAGS = (
+    "address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|"
+    "dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h1|h2|h3|h4|h5|"
+    "h6|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|"
+    "option|p|param|section|source|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul"
 )
-_ANY_FENCE_RE = re.compile(r"^ {0,3}(~{3,}|`{3,})")
-_ATX_RE = re.compile(r"^(#{1,6})(.*?)#*\s*$")
-_HR_RE = re.compile(r"^ {0,3}(?:(?:-+ {0,2}){3,}|(?:_+ {0,2}){3,}|(?:\*+ {0,2}){3,})\s*$")
-_SETEXT_RE = re.compile(r"^(=+|-+)[ ]*$")
-_QUOTE_RE = re.compile(r"^ {0,3}> ?(.*)$")
-_LIST_RE = re.compile(r"^ {0,3}([*+-]|\d+\.)[ ]+(.*)$")
-_FOOTDEF_RE = re.compile(r"^ {0,3}\[\^([^\]]+)\]:[ ]*(.*)$")
-_REFDEF_RE = re.compile(r"^ {0,3}\[([^\[\]]*)\]:[ ]*(\S+)[ ]*(.*)$")
-_TITLE_LINE_RE = re.compile(r"^[ ]*(?:\"[^\"]*\"|'[^']*'|\([^()]*\))[ ]*$")
-_HTML_START_RE = re.compile(r"^ {0,3}<(!--|[a-zA-Z][a-zA-Z0-9]*)")
-_BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "details",
-        "div",
-        "dl",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "ul",
-        "canvas",
-        "colgroup",
-        "dd",
-        "body",
-        "dt",
-        "group",
-        "html",
-        "iframe",
-        "li",
-        "legend",
-        "math",
-        "map",
-        "noscript",
-        "output",
-        "object",
-        "option",
-        "progress",
-        "script",
-        "style",
-        "summary",
-        "tbody",
-        "td",
-        "textarea",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "video",
-        "center",
-    ]
+# The seven kinds of HTML block: how each starts, and the line that ends it (None: the line
+# before a blank one). The seventh cannot interrupt a paragraph.
+_HTML_BLOCKS: tuple[tuple[re.Pattern[str], re.Pattern[str] | None], ...] = (
+    (
+        re.compile(r"<(?:script|pre|style|textarea)(?:[ \t>]|$)", re.I),
+        re.compile(r"</(?:script|pre|style|textarea)>", re.I),
+    ),
+    (re.compile(r"<!--"), re.compile(r"-->")),
+    (re.compile(r"<\?"), re.compile(r"\?>")),
+    (re.compile(r"<![A-Za-z]"), re.compile(r">")),
+    (re.compile(r"<!\[CDATA\["), re.compile(r"\]\]>")),
+    (re.compile(rf"</?(?:{_HTML_BLOCK_TAGS})(?:[ \t>]|/>|$)", re.I), None),
+    (re.compile(rf"(?:{_OPEN_TAG}|{_CLOSE_TAG})[ \t]*$"), None),
 )
-_VOID_TAGS = frozenset({"hr", "br", "img", "input", "col", "area", "base", "meta", "link"})
-_CODE_PIPES_RE = re.compile(r"(?:(\\\\)|(\\`+)|(`+)|(\\\|)|(\|))")
-_END_BORDER_RE = re.compile(r"(?<!\\)(?:\\\\)*\|$")
+_HTML_RAW_TEXT = re.compile(r"</?(?:script|style|pre|textarea)\b", re.I)
+_REFDEF_RE = re.compile(
+    r"[ ]{0,3}\[(?=[^\]]*\S)((?:[^\\\[\]]|\\.){1,999})\]:[ \t]*\n?[ \t]*"
+    r"(<(?:[^<>\n\\]|\\.)*>|[^\s<][^\s]*)"
+    r"(?:(?:[ \t]+\n?|[ \t]*\n)[ \t]*"
+    r"(\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\((?:[^()\\]|\\.)*\)))?[ \t]*(?:\n|$)",
+    re.S,
+)
+
+_CONTAINERS = frozenset({"doc", "quote", "item", "foot"})
 
 
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
+@dataclass(eq=False)
+class _N:
+    """A block while the document is parsed (local to one `segment` call).
+
+    Leaves keep their lines as they are once the container prefixes are taken off.
+    """
+
+    kind: str  # doc quote item foot | para setext atx code fence html hr table blank
+    lines: list[str] = field(default_factory=list)
+    children: list[_N] = field(default_factory=list)
+    open: bool = True
+    marker: str = ""  # list marker, fence, footnote label, setext underline
+    width: int = 0  # list item: content column; fence: its indentation
+    shown: int = 0  # list item: columns from marker to content, as rendered
+    end: re.Pattern[str] | None = None  # HTML block end; None: a blank line ends it
 
 
-def _is_html_start(line: str) -> bool:
-    m = _HTML_START_RE.match(line)
-    return m is not None and (m.group(1) == "!--" or m.group(1).lower() in _BLOCK_TAGS)
+def _columns(s: str, col: int) -> tuple[int, int]:
+    """Leading whitespace of `s` (which starts at column `col`): its width in columns, tabs
+    stopping every 4, and its length in characters."""
+    width = 0
+    i = 0
+    while i < len(s) and s[i] in " \t":
+        width += 4 - (col + width) % 4 if s[i] == "\t" else 1
+        i += 1
+    return width, i
 
 
-def _interrupts(line: str, top: bool) -> bool:
-    """Whether `line` ends a paragraph (Python-Markdown finds these inside a block too)."""
-    return bool(
-        not line.strip()
-        or _ATX_RE.match(line)
-        or _HR_RE.match(line)
-        or _QUOTE_RE.match(line)
-        or _ANY_FENCE_RE.match(line)
-        or (top and _is_html_start(line))
-        or _FOOTDEF_RE.match(line)
-        or _REFDEF_RE.match(line)
-        or _SETEXT_RE.match(line)
-        # Python-Markdown lets a list line continue a paragraph outside lists; cutting there
-        # anyway is harmless, since the line layout is kept.
-        or _LIST_RE.match(line)
-    )
-
-
-def _split_cells(row: str, border: bool) -> list[str]:
-    """A table row's cells, split the way Python-Markdown's tables extension splits them."""
-    row = row.strip(" ")
-    if border:
-        if row.startswith("|"):
-            row = row[1:]
-        row = _END_BORDER_RE.sub("", row)
-    pipes: list[int] = []
-    tics: list[tuple[int, int, int, int]] = []  # size, start, end, escape
-    for m in _CODE_PIPES_RE.finditer(row):
-        if m.group(2):
-            tics.append((len(m.group(2)) - 1, m.start(2), m.end(2) - 1, 1))
-        elif m.group(3):
-            tics.append((len(m.group(3)), m.start(3), m.end(3) - 1, 0))
-        elif m.group(5):
-            pipes.append(m.start(5))
-    regions: list[tuple[int, int]] = []
-    pos = 0
-    while pos < len(tics):
-        size = tics[pos][0] - tics[pos][3]
-        later = [t[0] for t in tics[pos + 1 :]]
-        if size and size in later:
-            index = later.index(size) + 1
-            regions.append((tics[pos][1], tics[pos + index][2]))
-            pos += index + 1
+def _advance(s: str, col: int, n: int) -> tuple[str, int]:
+    """`s` without `n` columns of leading whitespace; a tab only partly taken leaves the rest of
+    its width as spaces, as CommonMark says."""
+    i = 0
+    c = col
+    while c < col + n and i < len(s) and s[i] in " \t":
+        if s[i] == "\t":
+            stop = c + 4 - c % 4
+            if stop > col + n:
+                return " " * (stop - col - n) + s[i + 1 :], col + n
+            c = stop
         else:
-            pos += 1
-    good = [p for p in pipes if not any(a <= p <= b for a, b in regions)]
+            c += 1
+        i += 1
+    return s[i:], c
+
+
+def _close(node: _N) -> None:
+    node.open = False
+    if node.children:
+        _close(node.children[-1])
+
+
+def _add(container: _N, node: _N) -> _N:
+    """`node` as the last child of `container`, whatever was open in it closed."""
+    if container.children:
+        _close(container.children[-1])
+    container.children.append(node)
+    return node
+
+
+def _tip(node: _N) -> _N:
+    while node.children and node.children[-1].open:
+        node = node.children[-1]
+    return node
+
+
+def _continues(node: _N, s: str, col: int) -> tuple[str, int] | None:
+    """The rest of a line that continues the open container `node`, or None."""
+    indent, k = _columns(s, col)
+    blank = not s.strip()
+    if node.kind == "quote":
+        if indent > 3 or s[k : k + 1] != ">":
+            return None
+        rest, c = s[k + 1 :], col + indent + 1
+        if rest[:1] == " ":
+            return rest[1:], c + 1
+        return _advance(rest, c, 1) if rest[:1] == "\t" else (rest, c)
+    if blank:
+        if node.kind == "item" and not any(c.kind != "blank" for c in node.children):
+            return None  # an item may start with at most one blank line
+        return "", col + indent
+    need = node.width if node.kind == "item" else 4
+    return _advance(s, col, need) if indent >= need else None
+
+
+def _split_row(row: str) -> list[str]:
+    """A table row's cells, split the way GFM splits them: on every `|` not escaped, code spans
+    included; the outer pipes are borders."""
+    row = row.strip(" \t")
     cells: list[str] = []
     start = 0
-    for p in good:
-        cells.append(row[start:p].strip())
-        start = p + 1
-    cells.append(row[start:].strip())
-    return cells
-
-
-def _table_border(header: str) -> bool:
-    h = header.strip(" ")
-    return h.startswith("|") or _END_BORDER_RE.search(h) is not None
-
-
-def _is_table(lines: Sequence[str], i: int) -> bool:
-    if i + 1 >= len(lines) or not lines[i + 1].strip():
-        return False
-    border = _table_border(lines[i])
-    head = _split_cells(lines[i], border)
-    if len(head) < 2 and not border:
-        return False
-    sep = _split_cells(lines[i + 1], border)
-    return len(sep) == len(head) and set("".join(sep)) <= set("|:- ")
-
-
-def _html_end(lines: Sequence[str], i: int) -> int:
-    """End (exclusive) of the raw HTML block starting at line `i`: after the element closes,
-    up to the next blank line; the whole rest of the document if it never closes."""
-    m = _HTML_START_RE.match(lines[i])
-    assert m
-    name = m.group(1).lower()
-    j = i
-    if name == "!--":
-        while j < len(lines) and "-->" not in lines[j]:
-            j += 1
-    elif name not in _VOID_TAGS:
-        depth = 0
-        opener = re.compile(rf"<{name}(?=[\s/>])[^>]*?(/?)>", re.I)
-        closer = re.compile(rf"</{name}\s*>", re.I)
-        while j < len(lines):
-            depth += sum(1 for o in opener.finditer(lines[j]) if not o.group(1))
-            depth -= len(closer.findall(lines[j]))
-            if depth <= 0:
-                break
-            j += 1
-    while j < len(lines) and lines[j].strip():
-        j += 1
-    return min(j, len(lines))
-
-
-def _container_lines(lines: Sequence[str], i: int, first: str, top: bool) -> tuple[list[str], int]:
-    """Content lines of a list item or footnote opening at line `i`: lazy continuation lines,
-    and lines indented four spaces (after blank lines too), de-indented."""
-    out = [first]
-    j = i + 1
-    while j < len(lines):
-        line = lines[j]
-        if not line.strip():
-            k = j
-            while k < len(lines) and not lines[k].strip():
-                k += 1
-            if k < len(lines) and _indent(lines[k]) >= 4:
-                out += [""] * (k - j)
-                j = k
-                continue
-            break
-        if _indent(line) >= 4:
-            out.append(line[4:])
-        elif _LIST_RE.match(line) or _interrupts(line, top) or not out[-1].strip():
-            break
-        else:
-            out.append(line.lstrip(" "))
-        j += 1
-    return out, j
-
-
-def _parse_blocks(
-    lines: Sequence[str], raw: Sequence[str], units: _Units, top: bool
-) -> list[Block]:
-    blocks: list[Block] = []
     i = 0
-    n = len(lines)
-    while i < n:
-        line = lines[i]
-        if not line.strip():
-            blocks.append(Verbatim("blank", ("",)))
-            i += 1
-            continue
-        fence = _FENCE_RE.match(line) if top else _ANY_FENCE_RE.match(line)
-        if fence:
-            mark = fence.group(1) if not top else fence.group("fence")
-            closing = re.compile(rf"^{re.escape(mark)}[ ]*$" if top else rf"^ {{0,3}}{mark}[ ]*$")
-            j = next((k for k in range(i + 1, n) if closing.match(lines[k])), None)
-            if j is not None:
-                blocks.append(Verbatim("code", tuple(raw[i : j + 1])))
-                i = j + 1
-            else:
-                blocks.append(Verbatim("text", (raw[i],)))
-                i += 1
-            continue
-        if top and _is_html_start(line):
-            j = _html_end(lines, i)
-            blocks.append(Verbatim("html", tuple(raw[i : max(j, i + 1)])))
-            i = max(j, i + 1)
-            continue
-        if _indent(line) >= 4:
-            j = i + 1
-            while j < n:
-                if _indent(lines[j]) >= 4 and lines[j].strip():
-                    j += 1
-                    continue
-                k = j
-                while k < n and not lines[k].strip():
-                    k += 1
-                if k > j and k < n and _indent(lines[k]) >= 4:
-                    j = k
-                    continue
-                break
-            blocks.append(Verbatim("code", tuple(raw[i:j])))
-            i = j
-            continue
-        if m := _ATX_RE.match(line):
-            blocks.append(Heading(len(m.group(1)), units.add_markdown(m.group(2).strip())))
-            i += 1
-            continue
-        if _HR_RE.match(line):
-            blocks.append(Verbatim("hr", (raw[i],)))
-            i += 1
-            continue
-        if m := _FOOTDEF_RE.match(line):
-            content, j = _container_lines(lines, i, m.group(2), top)
-            children = _parse_blocks(content, content, units, False)
-            blocks.append(FootnoteDef(m.group(1), tuple(children)))
-            i = j
-            continue
-        if _REFDEF_RE.match(line):
-            j = i + 1
-            if j < n and _TITLE_LINE_RE.match(lines[j]):
-                j += 1
-            blocks.append(Verbatim("reference", tuple(raw[i:j])))
-            i = j
-            continue
-        if _QUOTE_RE.match(line):
-            content = []
-            j = i
-            while j < n:
-                if m := _QUOTE_RE.match(lines[j]):
-                    content.append(m.group(1))
-                elif _interrupts(lines[j], top) or _LIST_RE.match(lines[j]):
-                    break
-                else:
-                    content.append(lines[j])
-                j += 1
-            blocks.append(BlockQuote(tuple(_parse_blocks(content, content, units, False))))
-            i = j
-            continue
-        if m := _LIST_RE.match(line):
-            content, j = _container_lines(lines, i, m.group(2), top)
-            children = _parse_blocks(content, content, units, False)
-            blocks.append(ListItem(m.group(1), tuple(children)))
-            i = j
-            continue
-        if _is_table(lines, i):
-            border = _table_border(lines[i])
-            j = i + 2
-            while j < n and lines[j].strip():
-                j += 1
-            header = TableRow(tuple(_cells(lines[i], border, units)))
-            rows = tuple(TableRow(tuple(_cells(r, border, units))) for r in lines[i + 2 : j])
-            blocks.append(Table(header, lines[i + 1].strip(), rows))
-            i = j
-            continue
-        if i + 1 < n and _SETEXT_RE.match(lines[i + 1]):
-            level = 1 if lines[i + 1].lstrip().startswith("=") else 2
-            unit = units.add_markdown(line.strip())
-            blocks.append(Heading(level, unit, lines[i + 1].strip()))
+    while i < len(row):
+        if row[i] == "\\":
             i += 2
             continue
-        j = i + 1
-        while j < n and not _interrupts(lines[j], top):
-            if j + 1 < n and _SETEXT_RE.match(lines[j + 1]):
-                break
-            j += 1
-        text = "\n".join(
-            x.strip() if k == j - 1 else x.lstrip() for k, x in enumerate(lines[i:j], i)
-        )
-        blocks.append(Paragraph(units.add_markdown(text)))
-        i = j
+        if row[i] == "|":
+            cells.append(row[start:i])
+            start = i + 1
+        i += 1
+    cells.append(row[start:])
+    if row.startswith("|"):
+        cells.pop(0)
+    if len(cells) > 1 and row.endswith("|") and not row.endswith("\\|"):
+        cells.pop()
+    return [c.strip(" \t") for c in cells]
+
+
+def _add_line(root: _N, line: str) -> None:
+    """One line into the tree: CommonMark's algorithm (continue the open containers, open new
+    blocks, else continue a paragraph lazily)."""
+    s, col = line, 0
+    node = root
+    matched = True
+    while node.children and node.children[-1].open and node.children[-1].kind in _CONTAINERS:
+        cont = _continues(node.children[-1], s, col)
+        if cont is None:
+            matched = False
+            break
+        s, col = cont
+        node = node.children[-1]
+    last = node.children[-1] if matched and node.children and node.children[-1].open else None
+    indent, k = _columns(s, col)
+    if last is not None and last.kind == "fence":
+        close = _FENCE_CLOSE_RE.match(s, k) if indent < 4 else None
+        if (
+            close
+            and close.group(1)[0] == last.marker[0]
+            and len(close.group(1)) >= len(last.marker)
+        ):
+            last.open = False
+        last.lines.append(s)
+        return
+    if last is not None and last.kind == "html":
+        if last.end is not None or s.strip():
+            last.lines.append(s)
+            if last.end is not None and last.end.search(s):
+                last.open = False
+            return
+        last.open = False
+    if last is not None and last.kind == "code":
+        if indent >= 4 or not s.strip():
+            last.lines.append(s)
+            return
+        last.open = False
+    maybe_lazy = _tip(root).kind == "para"
+    container = node
+    while True:
+        indent, k = _columns(s, col)
+        rest = s[k:]
+        here = container is node and matched
+        para = last if here and last is not None and last.kind == "para" and last.open else None
+        if not rest:
+            break
+        if indent >= 4:
+            if not maybe_lazy:
+                _add(container, _N("code", [s]))
+                return
+            break
+        if rest[0] == ">":
+            quote = _add(container, _N("quote"))
+            s, col = rest[1:], col + indent + 1
+            if s[:1] == " ":
+                s, col = s[1:], col + 1
+            elif s[:1] == "\t":
+                s, col = _advance(s, col, 1)
+            container = quote
+            continue
+        if _ATX_RE.match(rest):
+            _add(container, _N("atx", [s]))
+            return
+        if m := _FENCE_OPEN_RE.match(rest):
+            _add(container, _N("fence", [s], marker=m.group(1) or m.group(2), width=indent))
+            return
+        for number, (start, end) in enumerate(_HTML_BLOCKS):
+            if start.match(rest) and not (number == 6 and para is not None):
+                if number == 6 and _HTML_RAW_TEXT.match(rest):
+                    continue
+                block = _add(container, _N("html", [s], end=end))
+                if end is not None and end.search(rest, 1):
+                    block.open = False
+                return
+        if para is not None and _SETEXT_RE.match(rest) and _split_refdefs(para.lines)[1]:
+            para.kind, para.marker, para.open = "setext", rest.rstrip(), False
+            return
+        if _HR_RE.match(rest):
+            _add(container, _N("hr", [s]))
+            return
+        if m := _FOOTDEF_RE.match(rest):
+            foot = _add(container, _N("foot", marker=m.group(1)))
+            s, col = rest[m.end() :], col + indent + m.end()
+            container = foot
+            continue
+        if m := _LIST_RE.match(rest):
+            marker = m.group(1)
+            after = rest[m.end() :]
+            if not (para and (not after.strip() or (marker[-1] in ".)" and int(marker[:-1]) != 1))):
+                at = col + indent + len(marker)
+                spaces, j = _columns(after, at)
+                if not after.strip():
+                    s, col, width = "", at + 1, len(marker) + 1
+                elif spaces >= 5:
+                    (s, col), width = _advance(after, at, 1), len(marker) + 1
+                else:
+                    s, col, width = after[j:], at + spaces, len(marker) + spaces
+                container = _add(container, _N("item", marker=marker, width=indent + width))
+                container.shown = width
+                continue
+        if para is not None and _DELIM_ROW_RE.match(rest):
+            head = para.lines[-1]
+            if len(_split_row(head)) == len(_split_row(rest)) and _split_refdefs(para.lines)[1]:
+                para.lines.pop()
+                if not para.lines:
+                    container.children.pop()
+                para.open = False
+                container.children.append(_N("table", [head, s]))
+                return
+        break
+    if not s.strip():
+        _add(container, _N("blank", [""]))
+        return
+    tip = _tip(root)
+    if container is node and tip.kind == "para" and tip.open:
+        tip.lines.append(s)
+        return
+    if container is node and matched and last is not None and last.kind == "table":
+        last.lines.append(s)
+        return
+    _add(container, _N("para", [s]))
+
+
+def _split_refdefs(lines: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Link reference definitions at the start of a paragraph, and the lines left after them."""
+    text = "\n".join(lines)
+    pos = 0
+    while m := _REFDEF_RE.match(text, pos):
+        pos = m.end()
+    used = text[:pos].count("\n") + (1 if pos == len(text) and pos else 0)
+    return list(lines[:used]), list(lines[used:])
+
+
+def _collect_refs(node: _N, refs: dict[str, str]) -> None:
+    """Reference definitions anywhere in the document (the first of a label wins)."""
+    for child in node.children:
+        if child.kind in ("para", "setext"):
+            defs = "\n".join(_split_refdefs(child.lines)[0])
+            for m in _REFDEF_RE.finditer(defs):
+                target = m.group(2)
+                target = target[1:-1] if target.startswith("<") else target
+                refs.setdefault(_ref_key(m.group(1)), _unescape(target))
+        _collect_refs(child, refs)
+
+
+def _build(node: _N, units: _Units) -> list[Block]:
+    """The parse tree as blocks, its text as units, in document order."""
+    blocks: list[Block] = []
+    for child in node.children:
+        kind = child.kind
+        if kind in ("para", "setext"):
+            defs, body = _split_refdefs(child.lines)
+            if defs:
+                blocks.append(Verbatim("reference", tuple(defs)))
+            if not body:
+                continue
+            joined = "\n".join(x.lstrip(" \t") for x in body).rstrip(" \t")
+            if kind == "setext":
+                level = 1 if child.marker.startswith("=") else 2
+                blocks.append(Heading(level, units.add_markdown(joined), child.marker))
+                continue
+            task = ""
+            if node.kind == "item" and child is node.children[0] and (m := _TASK_RE.match(joined)):
+                task, joined = m.group(), joined[m.end() :]
+            blocks.append(Paragraph(units.add_markdown(joined), task.rstrip() + " " * bool(task)))
+        elif kind == "atx":
+            m = _ATX_RE.match(child.lines[0].lstrip(" \t"))
+            assert m
+            text = _ATX_CLOSE_RE.sub("", m.group(2).strip(" \t")).strip(" \t")
+            blocks.append(Heading(len(m.group(1)), units.add_markdown(text)))
+        elif kind in ("code", "fence", "html", "hr", "blank"):
+            verbatim = "code" if kind == "fence" else kind
+            blocks.append(Verbatim(verbatim, tuple(child.lines)))  # type: ignore[arg-type]
+        elif kind == "table":
+            header, separator, *rows = child.lines
+            count = len(_split_row(header))
+            head = TableRow(tuple(units.add_markdown(c) for c in _split_row(header)))
+            table_rows = tuple(
+                TableRow(tuple(units.add_markdown(c) for c in _split_row(r)[:count])) for r in rows
+            )
+            blocks.append(Table(head, separator.strip(), table_rows))
+        elif kind == "quote":
+            blocks.append(BlockQuote(tuple(_build(child, units))))
+        elif kind == "item":
+            blocks.append(ListItem(child.marker, tuple(_build(child, units)), child.shown))
+        elif kind == "foot":
+            blocks.append(FootnoteDef(child.marker, tuple(_build(child, units))))
     return blocks
 
 
-def _cells(row: str, border: bool, units: _Units) -> list[int]:
-    return [units.add_markdown(cell) for cell in _split_cells(row, border)]
-
-
-def _collect_refs(lines: Sequence[str]) -> dict[str, str]:
-    """Reference definitions anywhere in the document: `[text][id]` links need them."""
-    refs: dict[str, str] = {}
+def _parse(lines: Sequence[str]) -> _N:
+    root = _N("doc")
     for line in lines:
-        stripped = re.sub(r"^(?:\s*>)*\s*", "", line)
-        m = _REFDEF_RE.match(stripped)
-        if m and not stripped.startswith("[^"):
-            refs.setdefault(_ref_key(m.group(1)), m.group(2).strip("<>"))
-    return refs
+        _add_line(root, line)
+    return root
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1087,15 +1235,19 @@ class Document:
             raise ValueError(f"expected {wanted} translations, got {len(translations)}")
         given = iter(translations)
         texts = [next(given) if u.translatable else u.text for u in self.inline]
-        in_cell = _cell_units(self.blocks)
+        places = _unit_places(self.blocks)
         restored: list[str] = []
         broken: list[int] = []
         position = 0
         for index, (unit, text) in enumerate(zip(self.inline, texts, strict=True)):
-            out, intact = _restore(unit, text, restored, cell=index in in_cell)
-            if not out.strip() and unit.text.strip():
-                # An empty line would end a list item or merge blocks: keep the source.
-                out, intact = _restore(unit, unit.text, restored, cell=index in in_cell)[0], False
+            cell = places.get(index) == "cell"
+            out, intact = _restore(unit, text, restored, cell=cell)
+            if (not out.strip() and unit.text.strip()) or (
+                places.get(index) == "line" and not _plain_line(out)
+            ):
+                # An empty line would end a list item or merge blocks, and a line that starts
+                # with a moved tag or footnote marker could open a block: keep the source.
+                out, intact = _restore(unit, unit.text, restored, cell=cell)[0], False
             if unit.translatable:
                 if not intact:
                     broken.append(position)
@@ -1108,20 +1260,30 @@ class Document:
         return body + ("\n" if self.final_newline else ""), tuple(broken)
 
 
-def _cell_units(blocks: Sequence[Block]) -> set[int]:
-    found: set[int] = set()
+def _unit_places(blocks: Sequence[Block]) -> dict[int, str]:
+    """Units that are table cells ("cell") or begin a line of their own ("line")."""
+    found: dict[int, str] = {}
     for block in blocks:
         if isinstance(block, Table):
             for row in (block.header, *block.rows):
-                found.update(row.cells)
+                found.update(dict.fromkeys(row.cells, "cell"))
+        elif isinstance(block, Paragraph) or (isinstance(block, Heading) and block.underline):
+            found[block.unit] = "line"
         elif isinstance(block, ListItem | BlockQuote | FootnoteDef):
-            found |= _cell_units(block.children)
+            found |= _unit_places(block.children)
     return found
+
+
+def _plain_line(text: str) -> bool:
+    """Whether `text` on a line of its own is a paragraph, not the start of another block."""
+    tree = _parse([text])
+    kinds = [child.kind for child in tree.children]
+    return kinds == ["para"] and not _split_refdefs(tree.children[0].lines)[0]
 
 
 def _nest(first: str, rest: str, lines: Sequence[str]) -> list[str]:
     if not lines:
-        return [first]
+        return [first.rstrip()]
     out = [first + lines[0]]
     out += [(rest + line) if line else "" for line in lines[1:]]
     return out
@@ -1131,17 +1293,18 @@ def _render_block(block: Block, texts: Sequence[str]) -> list[str]:
     if isinstance(block, Verbatim):
         return list(block.lines)
     if isinstance(block, Paragraph):
-        return [texts[block.unit]]
+        return [block.task + texts[block.unit]]
     if isinstance(block, Heading):
         if block.underline is not None:
             return [texts[block.unit] or "\\-", block.underline]
-        # Python-Markdown strips closing hashes: "C#" must not lose its "#".
+        # A closing run of `#` after a space is dropped from a heading: "C #" keeps its "#".
         text = re.sub(r"(?<!\\)#+$", lambda m: "\\#" * len(m.group()), texts[block.unit])
         return [("#" * block.level + " " + text).rstrip()]
     if isinstance(block, ListItem | FootnoteDef):
         inner = [line for child in block.children for line in _render_block(child, texts)]
         if isinstance(block, ListItem):
-            return _nest(block.marker + " ", "    ", inner)
+            width = max(block.width, len(block.marker) + 1)
+            return _nest(block.marker.ljust(width), " " * width, inner)
         return _nest(f"[^{block.label}]: ", "    ", inner)
     if isinstance(block, BlockQuote):
         inner = [line for child in block.children for line in _render_block(child, texts)]
@@ -1155,12 +1318,14 @@ def segment(markdown: str) -> Document:
     """Cut a Markdown body into blocks and translation units (see the module docstring)."""
     source = markdown.replace("\r\n", "\n").replace("\r", "\n")
     final_newline = source.endswith("\n")
-    raw = source.split("\n")
+    lines = source.split("\n")
     if final_newline:
-        raw.pop()
-    lines = [line.expandtabs(4) for line in raw]
-    units = _Units(_collect_refs(lines))
-    blocks = _parse_blocks(lines, raw, units, top=True)
+        lines.pop()
+    tree = _parse(lines)
+    refs: dict[str, str] = {}
+    _collect_refs(tree, refs)
+    units = _Units(refs)
+    blocks = _build(tree, units)
     return Document(tuple(blocks), tuple(units.items), final_newline)
 
 

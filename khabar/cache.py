@@ -1,0 +1,165 @@
+"""The build cache: what the last successful build read and wrote, so a rebuild redoes only
+what changed.
+
+Kept in SITE/.khabar-cache/ (ignore it in version control). Two files:
+
+- quick.json: a digest of the names, sizes and modification times of every input and the
+  build options. When it matches and the output folder still carries the mark of that
+  build, nothing can have changed and the build stops before loading anything (this module
+  imports only the standard library for that reason).
+- state.pickle: parsed articles keyed by their content hash, rendered Markdown keyed by
+  body hash, and for every output file a fingerprint of everything it was made from.
+
+The cache is never trusted blindly: a file that does not load, or was written by another
+Khabar version, is ignored (and replaced by the next build); `--clean` ignores it too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_DIR = ".khabar-cache"
+QUICK_FILE = "quick.json"
+STATE_FILE = "state.pickle"
+FORMAT = 1
+KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
+INPUT_DIRS = ("content", "templates", "static")
+
+
+@dataclass
+class State:
+    """What the next build may reuse; see the module docstring."""
+
+    key: str = KEY
+    config_digest: str = ""
+    articles: dict[str, tuple[str, Any]] = field(default_factory=dict)  # path: (sha, Article)
+    markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
+    outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
+    out: str = ""  # the output folder these outputs are in
+
+
+def folder(site: Path) -> Path:
+    return site / CACHE_DIR
+
+
+def code_digest() -> str:
+    """Khabar's own source: a changed renderer must not reuse pages of the old one."""
+    h = hashlib.sha256(KEY.encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.rglob("*.py")):
+        st = path.stat()
+        h.update(f"{path.relative_to(here)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def quick_digest(site: Path, theme: Path, options: str) -> str:
+    """Names, sizes and mtimes of every input, plus the options: cheap to compute."""
+    h = hashlib.sha256(f"{code_digest()}\0{options}\n".encode())
+    roots = [site / "site.yaml", *(site / d for d in INPUT_DIRS), theme]
+    for root in roots:
+        h.update(f"[{root}]\n".encode())
+        if root.is_file():
+            st = root.stat()
+            h.update(f"{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                st = os.stat(os.path.join(dirpath, name))
+                h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def up_to_date(site: Path, out: Path, quick: str) -> bool:
+    """True when the last build had exactly these inputs and its output is still there."""
+    try:
+        data = json.loads((folder(site) / QUICK_FILE).read_text(encoding="utf-8"))
+        mark = (out / ".khabar-output").read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return False
+    return (isinstance(data, dict) and data.get("key") == KEY and data.get("quick") == quick
+            and data.get("out") == str(out.resolve()) and data.get("build") in mark)
+
+
+def load(site: Path) -> State | None:
+    """The previous build's state, or None when there is none or it cannot be trusted."""
+    path = folder(site) / STATE_FILE
+    if not path.is_file():
+        return None
+    try:
+        with path.open("rb") as fh:
+            state = pickle.load(fh)
+    except Exception:  # corrupt, truncated, or pickled by other code: start afresh
+        return None
+    if not isinstance(state, State) or state.key != KEY:
+        return None
+    return state
+
+
+def save(site: Path, state: State, quick: str, build_id: str) -> None:
+    """Write both files atomically (temp file, then rename)."""
+    where = folder(site)
+    where.mkdir(exist_ok=True)
+    (where / ".gitignore").write_text("*\n", encoding="utf-8")
+    _atomic(where / STATE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    _atomic(where / QUICK_FILE, json.dumps(
+        {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
+
+
+def forget(site: Path) -> None:
+    for name in (QUICK_FILE, STATE_FILE):
+        (folder(site) / name).unlink(missing_ok=True)
+
+
+def _atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class Fingerprints:
+    """Digests of what an output is made from, computed without rendering it.
+
+    Values are pickled; large shared objects (a story shown on many pages) are replaced
+    by their own digest, computed once per build.
+    """
+
+    def __init__(self, salt: str, shared: tuple[type, ...]) -> None:
+        self.salt = salt.encode()
+        self.shared = shared
+        self._memo: dict[int, tuple[Any, bytes]] = {}
+
+    def _stable(self, obj: Any) -> Any:
+        if isinstance(obj, self.shared):
+            hit = self._memo.get(id(obj))
+            if hit is None:
+                digest = hashlib.sha256(pickle.dumps(obj, protocol=5)).digest()
+                hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
+            return hit[1]
+        if isinstance(obj, (list, tuple)):
+            return [self._stable(x) for x in obj]
+        if isinstance(obj, dict):
+            return [(k, self._stable(v)) for k, v in obj.items()]
+        if hasattr(obj, "__dataclass_fields__"):
+            return [type(obj).__name__, *(self._stable(getattr(obj, f))
+                                          for f in obj.__dataclass_fields__)]
+        return obj
+
+    def of(self, *parts: Any) -> bytes:
+        data = pickle.dumps(self._stable(parts), protocol=5)
+        return hashlib.sha256(self.salt + data).digest()

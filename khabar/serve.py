@@ -1,0 +1,279 @@
+"""`khabar serve`: build, serve on 127.0.0.1, rebuild on change and reload open pages.
+
+The site is built into a temporary folder, not SITE/_site, for two reasons: the served
+build uses the local server's URL as base_url (so every link stays on the preview server)
+and may include drafts, and neither must end up in a folder someone deploys. The folder
+is removed when the server stops.
+
+Live reload: HTML responses (only the served bytes, never the built files) get a small
+script that listens on /__khabar/events (Server-Sent Events) and reloads the page when
+the build generation changes. Every build attempt, good or failed, is a new generation,
+so a page also reloads to show a failed build's errors, and again when they are fixed.
+While the last build failed, HTML responses carry an overlay with the errors (escaped);
+the previous good output goes on being served underneath it.
+"""
+
+from __future__ import annotations
+
+import html
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .build import build
+from .errors import KhabarError
+
+EVENTS = "/__khabar/events"
+WATCHED = ("content", "templates", "static", "site.yaml")
+KEEPALIVE_S = 10.0
+
+_CLIENT = ("<script>/* khabar serve: live reload */(function(){\n"
+           'var gen=null,es=new EventSource("' + EVENTS + '");\n'
+           "es.onmessage=function(e){if(gen===null){gen=e.data;}"
+           "else if(e.data!==gen){location.reload();}};\n})();</script>")
+
+_OVERLAY = """<div id="khabar-build-error" dir="ltr" lang="en" style="position:fixed;inset:0;
+z-index:2147483647;overflow:auto;background:rgba(20,0,0,.92);color:#fff;padding:2rem;
+font:14px/1.5 ui-monospace,monospace;text-align:left"><h2 style="color:#ff8080;margin-top:0">
+Khabar: the last build failed; the page below is from the last good build</h2>
+<pre style="white-space:pre-wrap">%s</pre></div>"""
+
+
+@dataclass
+class BuildState:
+    """What the request threads need to know about the builds, behind one lock."""
+
+    generation: int = 0
+    errors: tuple[str, ...] = ()
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def publish(self, errors: tuple[str, ...]) -> None:
+        with self.changed:
+            self.generation += 1
+            self.errors = errors
+            self.changed.notify_all()
+
+    def snapshot(self) -> tuple[int, tuple[str, ...]]:
+        with self.changed:
+            return self.generation, self.errors
+
+    def wait_past(self, generation: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != generation, timeout)
+            return self.generation
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # an open event stream must not keep the process alive
+
+    def __init__(self, address: tuple[str, int], root: Path, state: BuildState,
+                 stop: threading.Event) -> None:
+        self.root = root
+        self.state = state
+        self.stop = stop
+        super().__init__(address, _Handler)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    server: _Server
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        server: _Server = args[2]
+        super().__init__(*args, directory=str(server.root), **kwargs)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the terminal is for build results and errors."""
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == EVENTS:
+            self._events()
+        elif not self._html(body=True):
+            super().do_GET()
+
+    def do_HEAD(self) -> None:
+        if not self._html(body=False):
+            super().do_HEAD()
+
+    def _html(self, *, body: bool) -> bool:
+        """Serve an HTML page with the reload script (and error overlay); False: not HTML."""
+        path = Path(self.translate_path(self.path))
+        status = HTTPStatus.OK
+        if path.is_dir():
+            if not self.path.split("?", 1)[0].endswith("/"):
+                return False  # the stdlib redirects to the slash form
+            path = path / "index.html"
+        if not path.is_file():
+            status = HTTPStatus.NOT_FOUND
+            path = Path(self.directory) / "404.html"
+        if path.suffix != ".html":
+            return False
+        try:
+            page = path.read_bytes()
+        except OSError:  # not built (yet), or swapped away between the checks
+            page = b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+        data = inject(page, self.server.state.snapshot()[1])
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if body:
+            self.wfile.write(data)
+        return True
+
+    def _events(self) -> None:
+        """Server-Sent Events: the generation now, then each new one, until the client goes."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        state, stop = self.server.state, self.server.stop
+        generation = state.snapshot()[0]
+        try:
+            self.wfile.write(f"retry: 500\ndata: {generation}\n\n".encode())
+            self.wfile.flush()
+            while not stop.is_set():
+                now = state.wait_past(generation, KEEPALIVE_S)
+                line = f"data: {now}\n\n" if now != generation else ": keepalive\n\n"
+                generation = now
+                self.wfile.write(line.encode())
+                self.wfile.flush()
+        except OSError:  # the page went away
+            pass
+
+
+def inject(page: bytes, errors: tuple[str, ...]) -> bytes:
+    """The page as served: reload script, plus the error overlay while the build fails."""
+    extra = _CLIENT
+    if errors:
+        extra = _OVERLAY % html.escape("\n".join(errors)) + extra
+    data = extra.encode()
+    at = page.rfind(b"</body>")
+    return page + data if at < 0 else page[:at] + data + page[at:]
+
+
+def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "127.0.0.1",
+          ready: Callable[[str], None] | None = None,
+          stop: threading.Event | None = None) -> int:
+    """Serve until Ctrl-C or `stop` is set; 0 then, whatever the builds did meanwhile."""
+    stop = stop or threading.Event()
+    state = BuildState()
+    tmp = Path(tempfile.mkdtemp(prefix="khabar-serve-"))
+    out = tmp / "site"
+    try:
+        server = _Server((host, port), out, state, stop)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"khabar: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    url = f"http://{host}:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="khabar-serve", daemon=True)
+    batches: queue.Queue[set[str]] = queue.Queue()
+    watcher = threading.Thread(target=_watch, args=(site, stop, batches),
+                               name="khabar-watch", daemon=True)
+    try:
+        watcher.start()  # before the first build: an edit made while it runs is not lost
+        _rebuild(site, out, url, drafts, state)
+        thread.start()
+        print(f"khabar: serving {site} at {url} (Ctrl-C to stop)", flush=True)
+        if ready is not None:
+            ready(url)
+        while not stop.is_set():
+            try:
+                changed = batches.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            while not batches.empty():  # one build for everything saved meanwhile
+                changed |= batches.get_nowait()
+            names = sorted({Path(p).name for p in changed})
+            print(f"khabar: changed: {', '.join(names[:5])}"
+                  + (f" and {len(names) - 5} more" if len(names) > 5 else ""), flush=True)
+            _rebuild(site, out, url, drafts, state)
+    except KeyboardInterrupt:
+        print("\nkhabar: stopped", flush=True)
+    finally:
+        stop.set()
+        with state.changed:
+            state.changed.notify_all()  # event streams see the stop now, not at keepalive
+        if thread.is_alive():
+            server.shutdown()
+        server.server_close()
+        watcher.join(2.0)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -> None:
+    """One build; its errors go to the terminal and, through `state`, to the browser."""
+    t0 = time.perf_counter()
+    errors: tuple[str, ...] = ()
+    try:
+        result = build(site, out, base_url=url, drafts=drafts)
+    except KhabarError as exc:
+        errors = tuple(d.format() for d in exc.diagnostics)
+    except Exception:  # a bug in Khabar must not stop the server either
+        errors = ("internal error while building:",
+                  *traceback.format_exc().rstrip().splitlines())
+    if errors:
+        for line in errors:
+            print(line, file=sys.stderr)
+        n = len(errors)
+        print(f"khabar: build failed ({n} line{'s' if n != 1 else ''}); still serving the "
+              "last good build", file=sys.stderr, flush=True)
+    else:
+        print(f"khabar: built {result.pages} pages, {result.files} files in "
+              f"{time.perf_counter() - t0:.2f} s", flush=True)
+    state.publish(errors)
+
+
+def _targets(site: Path) -> tuple[Path, ...]:
+    return tuple(site / name for name in WATCHED if (site / name).exists())
+
+
+def _watch(site: Path, stop: threading.Event, batches: queue.Queue[set[str]]) -> None:
+    """The watcher thread: hands each batch of changes to the build loop."""
+    for changed in _changes(site, stop):
+        batches.put(changed)
+
+
+def _changes(site: Path, stop: threading.Event) -> Iterator[set[str]]:
+    """Batches of changes to the watched paths until `stop` is set.
+
+    The watcher restarts when the set of watched paths changes (a static/ folder made
+    later) or site.yaml changes: editors often save it by renaming a new file over it,
+    which ends a watch on the old file."""
+    import watchfiles
+
+    while not stop.is_set():
+        targets = _targets(site)
+        if not targets:
+            if stop.wait(0.5):
+                return
+            continue
+        restart = False
+        for changes in watchfiles.watch(*targets, stop_event=stop, debounce=300, step=50,
+                                        rust_timeout=1000, yield_on_timeout=True,
+                                        raise_interrupt=False):
+            if changes:
+                yield {p for _, p in changes}
+            restart = (_targets(site) != targets
+                       or any(Path(p).name == "site.yaml" for _, p in changes))
+            if restart:
+                break
+        if restart and not changes:
+            yield {str(site)}  # a watched path appeared or went: build again
+        if not restart:
+            return
