@@ -109,13 +109,24 @@ class Plan:
         self.specs = pages(site)
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
         self.feeds = feeds.catalogue(site)
-        prints = cache.Fingerprints(salt, (StoryView, Story, feeds.Entry))
+        prints = cache.Fingerprints(f"{salt}\0{css_href}", (StoryView, Story, feeds.Entry))
+        versions: dict[str, list[Story]] = {}
+        for language_stories in site.stories.values():
+            for story in language_stories:
+                versions.setdefault(story.slug, []).append(story)
         self.tasks: list[Task] = []
         for i, spec in enumerate(self.specs):
-            fp = prints.of(spec.template, self.contexts.of(spec))
+            # What Contexts.of adds to spec.context comes from the site's settings and theme
+            # (in the salt), the spec's own fields, and for an article page its story in
+            # every language (structured data, the language switch): so this is all a
+            # page's fingerprint needs, without building its context.
+            extra = versions.get(spec.key[1], []) if spec.key[0] == "article" else ()
+            fp = prints.of(spec.template, spec.route, spec.title, spec.description,
+                           spec.indexable, sorted(spec.alternates.items()), spec.context,
+                           extra)
             self.tasks.append(Task(output_path(spec.route), f"page {spec.route}", fp, "page", i))
         for i, feed in enumerate(self.feeds):
-            fp = prints.of(feed)
+            fp = prints.of(replace(feed, entries=()), feed.entries)
             for kind in feeds.KINDS:
                 route = feeds.route(feed, kind)
                 self.tasks.append(Task(output_path(route), f"feed {route}", fp + kind.encode(),

@@ -87,8 +87,12 @@ def up_to_date(site: Path, out: Path, quick: str) -> bool:
         mark = (out / ".khabar-output").read_text(encoding="utf-8")
     except (OSError, ValueError):
         return False
-    return (isinstance(data, dict) and data.get("key") == KEY and data.get("quick") == quick
-            and data.get("out") == str(out.resolve()) and data.get("build") in mark)
+    if not isinstance(data, dict):
+        return False
+    build = data.get("build")
+    return (data.get("key") == KEY and data.get("quick") == quick
+            and data.get("out") == str(out.resolve())
+            and isinstance(build, str) and bool(build) and f"build {build}\n" in mark)
 
 
 def load(site: Path) -> State | None:
@@ -152,13 +156,12 @@ class Fingerprints:
                 hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
             return hit[1]
         if isinstance(obj, (list, tuple)):
+            if obj and not isinstance(obj[0], (*self.shared, list, tuple, dict)):
+                return obj  # lists are homogeneous: nothing shared inside this one
             return [self._stable(x) for x in obj]
         if isinstance(obj, dict):
             return [(k, self._stable(v)) for k, v in obj.items()]
-        if hasattr(obj, "__dataclass_fields__"):
-            return [type(obj).__name__, *(self._stable(getattr(obj, f))
-                                          for f in obj.__dataclass_fields__)]
-        return obj
+        return obj  # anything else is pickled as it is
 
     def of(self, *parts: Any) -> bytes:
         data = pickle.dumps(self._stable(parts), protocol=5)
