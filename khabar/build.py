@@ -109,6 +109,7 @@ class Plan:
         self.specs = pages(site)
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
         self.feeds = feeds.catalogue(site)
+        self.fragments: feeds.Fragments = {}
         prints = cache.Fingerprints(f"{salt}\0{css_href}", (StoryView, Story, feeds.Entry))
         versions: dict[str, list[Story]] = {}
         for language_stories in site.stories.values():
@@ -147,7 +148,8 @@ class Plan:
             spec = self.specs[task.index]
             return render_page(self.env, spec.template, self.contexts.of(spec))
         kind = task.path.rsplit("/", 1)[-1]
-        return feeds.render_feed(self.feeds[task.index], _FEED_KIND[kind], self.env)
+        return feeds.render_feed(self.feeds[task.index], _FEED_KIND[kind], self.env,
+                                 self.fragments)
 
 
 _FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
@@ -263,7 +265,8 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
             or not (out / t.path).is_file()]
     rendered = _template_errors(lambda: list(_render_all(plan, todo, parallel)))
     build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
-    if previous:
+    if previous or (out / MARKER).is_file():
+        # in place: no second copy of the site, no removal of the old one
         changed = dict(zip((t.path for t in todo), rendered, strict=True))
         written = publish_changes(out, changed, plan.fixed, {t.path for t in plan.tasks},
                                   build_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -102,6 +103,7 @@ def load(config: SiteConfig, include_drafts: bool = True,
     errors = Collector()
     articles: list[Article] = []
     seen: Known = {}
+    here = str(Path.cwd().resolve()) + os.sep
     for path in discover(config):
         key = str(path)
         data = path.read_bytes()
@@ -110,7 +112,9 @@ def load(config: SiteConfig, include_drafts: bool = True,
         if hit is not None and hit[0] == digest:
             article: Article | None = hit[1]
         else:
-            article = read(path, config, errors, data)
+            full = str(path.resolve())
+            shown = full[len(here):] if full.startswith(here) else full
+            article = read(path, config, errors, data, shown)
         if article is not None:
             seen[key] = (digest, article)
             if include_drafts or not article.draft:
@@ -143,9 +147,9 @@ def _check_site_wide(articles: list[Article], config: SiteConfig, errors: Collec
 
 
 def read(path: Path, config: SiteConfig, errors: Collector,
-         data: bytes | None = None) -> Article | None:
+         data: bytes | None = None, shown: str | None = None) -> Article | None:
     """Validate one file, adding its problems to `errors`; None when it cannot be used."""
-    shown = _shown(path, config)
+    shown = shown or display_path(path)
     m = _FILENAME.match(path.name)
     codes = config.codes
     if not m or not SLUG.match(m["slug"]) or m["lang"] not in codes:
@@ -209,10 +213,6 @@ def read(path: Path, config: SiteConfig, errors: Collector,
                    summary=summary, kind=kind, draft=draft, source=source, terms=terms,
                    translation=translation, body=body, body_line=body_line,
                    sha256=sha256_bytes(data))
-
-
-def _shown(path: Path, config: SiteConfig) -> str:
-    return display_path(path)
 
 
 class _Fields:

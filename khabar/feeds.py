@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import __version__, dates
 from .config import Taxonomy
@@ -28,6 +29,7 @@ from .urls import FEED_TYPES, Urls
 
 KINDS = ("rss", "atom", "json")
 TEMPLATES = {"rss": "feeds/rss.xml", "atom": "feeds/atom.xml"}
+ITEM_TEMPLATES = {"rss": "feeds/rss-item.xml", "atom": "feeds/atom-entry.xml"}
 KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 # The category scheme that marks a translated entry's provenance (machine or reviewed).
 TRANSLATION_SCHEME = "urn:khabar:translation"
@@ -236,53 +238,78 @@ def route(feed: Feed, kind: str) -> str:
     return Urls.feed(kind, feed.lang, feed.taxonomy, feed.term)
 
 
-def render_feed(feed: Feed, kind: str, env: jinja2.Environment) -> bytes:
-    """One feed file. RSS and Atom from the theme's templates, JSON Feed from `json`."""
+Fragments = dict[tuple[int, str], str]  # (id of an Entry, kind): its rendered item
+
+
+def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
+                fragments: Fragments | None = None) -> bytes:
+    """One feed file. RSS and Atom from the theme's templates, JSON Feed from `json`.
+
+    An entry appears in its language's feed and in one feed per term: its item is rendered
+    once per format and kept in `fragments`, then feeds are put together from the pieces.
+    """
+    memo: Fragments = {} if fragments is None else fragments
     if kind == "json":
-        return json_feed(feed)
-    template = env.get_template(TEMPLATES[kind])
-    return template.render(feed=feed, generator=GENERATOR, generator_uri=GENERATOR_URI,
-                           version=__version__, scheme=TRANSLATION_SCHEME).encode("utf-8")
-
-
-def json_feed(feed: Feed) -> bytes:
-    """JSON Feed 1.1; Khabar's own data (provenance, other versions) under `_khabar`."""
-    items: list[dict[str, Any]] = []
+        return json_feed(feed, memo)
+    item_template = env.get_template(ITEM_TEMPLATES[kind])
+    items = []
     for e in feed.entries:
-        item: dict[str, Any] = {"id": e.id, "url": e.url, "title": e.title}
-        if e.content_html:
-            item["content_html"] = e.content_html
-        else:
-            item["content_html"] = e.summary_html
-        if e.summary:
-            item["summary"] = e.summary
-        item["date_published"] = e.published_iso
-        item["date_modified"] = e.updated_iso
-        item["language"] = e.lang
-        item["tags"] = [c.label for c in e.categories]
-        if e.source_url:
-            item["external_url"] = e.source_url
-        ext: dict[str, Any] = {"state": e.state, "terms": [
-            {"term": c.term, "name": c.label, "taxonomy": c.scheme, "url": c.url}
-            for c in e.categories]}
-        if e.state in (MACHINE, REVIEWED):
-            ext["translation"] = {"status": e.state, "engine": e.engine, "model": e.model,
-                                  "stale": e.stale}
-        if e.original is not None:
-            ext["original"] = {"language": e.original.lang, "url": e.original.url}
-        if e.versions:
-            ext["versions"] = [{"language": v.lang, "url": v.url} for v in e.versions]
-        if e.source_name:
-            ext["source"] = {"name": e.source_name, "url": e.source_url or None}
-        item["_khabar"] = ext
-        items.append(item)
+        key = (id(e), kind)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = item_template.render(e=e, scheme=TRANSLATION_SCHEME)
+        items.append(Markup(text))
+    template = env.get_template(TEMPLATES[kind])
+    return template.render(feed=feed, items=items, generator=GENERATOR,
+                           generator_uri=GENERATOR_URI, version=__version__,
+                           scheme=TRANSLATION_SCHEME).encode("utf-8")
+
+
+def json_item(e: Entry) -> dict[str, Any]:
+    """One JSON Feed item; Khabar's own data (provenance, other versions) under `_khabar`."""
+    item: dict[str, Any] = {"id": e.id, "url": e.url, "title": e.title}
+    item["content_html"] = e.content_html or e.summary_html
+    if e.summary:
+        item["summary"] = e.summary
+    item["date_published"] = e.published_iso
+    item["date_modified"] = e.updated_iso
+    item["language"] = e.lang
+    item["tags"] = [c.label for c in e.categories]
+    if e.source_url:
+        item["external_url"] = e.source_url
+    ext: dict[str, Any] = {"state": e.state, "terms": [
+        {"term": c.term, "name": c.label, "taxonomy": c.scheme, "url": c.url}
+        for c in e.categories]}
+    if e.state in (MACHINE, REVIEWED):
+        ext["translation"] = {"status": e.state, "engine": e.engine, "model": e.model,
+                              "stale": e.stale}
+    if e.original is not None:
+        ext["original"] = {"language": e.original.lang, "url": e.original.url}
+    if e.versions:
+        ext["versions"] = [{"language": v.lang, "url": v.url} for v in e.versions]
+    if e.source_name:
+        ext["source"] = {"name": e.source_name, "url": e.source_url or None}
+    item["_khabar"] = ext
+    return item
+
+
+def json_feed(feed: Feed, fragments: Fragments | None = None) -> bytes:
+    """JSON Feed 1.1, put together from items serialised once each."""
+    memo: Fragments = {} if fragments is None else fragments
+    items = []
+    for e in feed.entries:
+        key = (id(e), "json")
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = json.dumps(json_item(e), ensure_ascii=False, indent=1)
+        items.append(text)
     doc: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
         "feed_url": feed.urls["json"], "description": feed.description,
         "language": feed.lang, "authors": [{"name": feed.author, "url": feed.home}],
-        "items": items,
     }
-    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    head = json.dumps(doc, ensure_ascii=False, indent=1)
+    return (head[:-2] + ',\n "items": [' + ",".join(items) + "]\n}\n").encode("utf-8")
 
 
 def files(site: SiteView, env: jinja2.Environment, feeds: Sequence[Feed] | None = None

@@ -234,8 +234,12 @@ def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -
         print(f"khabar: build failed ({n} line{'s' if n != 1 else ''}); still serving the "
               "last good build", file=sys.stderr, flush=True)
     else:
-        print(f"khabar: built {result.pages} pages, {result.files} files in "
-              f"{time.perf_counter() - t0:.2f} s", flush=True)
+        took = f"{time.perf_counter() - t0:.2f} s"
+        if result.skipped:
+            print(f"khabar: nothing to rebuild ({took})", flush=True)
+        else:
+            print(f"khabar: built {result.pages} pages, {result.files} files "
+                  f"({result.rendered} rendered) in {took}", flush=True)
     state.publish(errors)
 
 
