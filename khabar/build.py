@@ -12,7 +12,9 @@ import hashlib
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ from .render import (
 )
 from .stories import Bodies, Story, assemble
 from .urls import FEED_FILES, Urls, output_path
-from .write import MARKER, Output, add_tree, check_destination, publish, publish_changes
+from .write import MARKER, Output, Staging, add_tree, check_destination
 
 STYLESHEET = "style.css"
 PARALLEL_MIN = 400  # below this many files to render, one process is faster
@@ -155,34 +157,47 @@ class Plan:
 _FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
 
 
-def _render_all(plan: Plan, tasks: Sequence[Task], parallel: bool) -> Iterator[bytes]:
-    """Rendered bytes in task order; in worker processes when there is enough to do."""
+def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
+               parallel: bool) -> list[bytes]:
+    """Render tasks; with `staging`, each file is written there (by the worker that made
+    it: no bytes cross between processes) and nothing is returned."""
     workers = min(os.cpu_count() or 1, 8)
     if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
-        for task in tasks:
-            yield plan.render(task)
-        return
+        return _render_range(plan, tasks, staging, (0, len(tasks)))
     ctx = multiprocessing.get_context("fork")  # workers inherit the loaded site: no pickling
     size = max(16, len(tasks) // (workers * 8))
     chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(plan, tasks)) as pool:
+    out: list[bytes] = []
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(plan, tasks, staging)) as pool:
         for part in pool.imap(_render_chunk, chunks):
-            yield from part
+            out.extend(part)
+    return out
 
 
-_worker: tuple[Plan, Sequence[Task]] | None = None  # set in each worker process only
+def _render_range(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
+                  bounds: tuple[int, int]) -> list[bytes]:
+    out: list[bytes] = []
+    for i in range(*bounds):
+        data = plan.render(tasks[i])
+        if staging is None:
+            out.append(data)
+        else:
+            staging.write(tasks[i].path, data)
+    return out
 
 
-def _init_worker(plan: Plan, tasks: Sequence[Task]) -> None:
+_worker: tuple[Plan, Sequence[Task], Staging | None] | None = None  # in worker processes
+
+
+def _init_worker(plan: Plan, tasks: Sequence[Task], staging: Staging | None) -> None:
     global _worker
-    _worker = (plan, tasks)
+    _worker = (plan, tasks, staging)
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
     assert _worker is not None
-    plan, tasks = _worker
-    return [plan.render(tasks[i]) for i in range(*bounds)]
+    return _render_range(*_worker, bounds)
 
 
 def _template_errors(fn: Callable[[], Any]) -> Any:
@@ -231,7 +246,7 @@ def generate(site: SiteView, *, parallel: bool = True) -> Output:
     output = Output()
     for path, data in plan.fixed.items():
         output.add(path, data, "")
-    rendered = _template_errors(lambda: list(_render_all(plan, plan.tasks, parallel)))
+    rendered = _template_errors(lambda: _render_to(plan, plan.tasks, None, parallel))
     for task, data in zip(plan.tasks, rendered, strict=True):
         output.add(task.path, data, task.origin)
     output.check()
@@ -244,6 +259,7 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
 
     On any error the previous output stays exactly as it was.
     """
+    clock = _Clock(bool(os.environ.get("KHABAR_TIMINGS")))
     out = (out or site_dir / "_site").resolve()
     check_destination(out, site_dir)
     options = f"{out}\0{base_url}\0{drafts}"
@@ -253,8 +269,10 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     state = None if clean else cache.load(site_dir)
     if state is not None and state.out != str(out):
         state.outputs = {}
+    clock.lap("cache")
     loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state)
     site = loaded.site
+    clock.lap("load")
     env = environment(site_dir)
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
@@ -263,28 +281,40 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     previous = state.outputs if state is not None and out.is_dir() else {}
     todo = [t for t in plan.tasks if previous.get(t.path) != t.fingerprint
             or not (out / t.path).is_file()]
-    rendered = _template_errors(lambda: list(_render_all(plan, todo, parallel)))
+    clock.lap("plan")
     build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
-    if previous or (out / MARKER).is_file():
-        # in place: no second copy of the site, no removal of the old one
-        changed = dict(zip((t.path for t in todo), rendered, strict=True))
-        written = publish_changes(out, changed, plan.fixed, {t.path for t in plan.tasks},
-                                  build_id)
-    else:
-        output = Output()
-        for path, data in plan.fixed.items():
-            output.add(path, data, "")
-        for task, data in zip(todo, rendered, strict=True):
-            output.add(task.path, data, task.origin)
-        publish(output, out, build_id)
-        written = len(output)
+    staging = Staging(out, build_id)
+    try:
+        _template_errors(lambda: _render_to(plan, todo, staging, parallel))
+        clock.lap("render")
+        written = staging.commit([t.path for t in todo], plan.fixed,
+                                 {t.path for t in plan.tasks})
+    except BaseException:
+        staging.abort(t.path for t in todo)
+        raise
+    clock.lap("write")
     new_state = cache.State(config_digest=loaded.config_digest, articles=loaded.known,
                             markdown=loaded.bodies.used,
                             outputs={t.path: t.fingerprint for t in plan.tasks}, out=str(out))
     cache.save(site_dir, new_state, quick, build_id)
+    clock.lap("save cache")
     return BuildResult(out=out, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),
                        stories=sum(len(s) for s in site.stories.values()),
                        rendered=len(todo), written=written)
+
+
+class _Clock:
+    """Phase timings on stderr when KHABAR_TIMINGS is set: for profiling builds."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        if self.on:
+            now = time.perf_counter()
+            print(f"khabar: {name}: {now - self.last:.3f} s", file=sys.stderr)
+            self.last = now
 
 
 def check(site_dir: Path, *, drafts: bool = True) -> BuildResult:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from .errors import Diagnostic, KhabarError
@@ -84,25 +84,88 @@ def check_destination(out: Path, site_root: Path) -> None:
                                       "SITE/_site") for p in problems])
 
 
-def publish(output: Output, out: Path, build_id: str = "") -> None:
-    """Write everything into a sibling temporary folder, then swap it in by rename."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
-    try:
-        made: set[Path] = set()
-        for rel, data in output.items():
-            target = stage / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            write_file(target, data)
-        (stage / MARKER).write_text(_mark(build_id), encoding="utf-8")
-        os.chmod(stage, 0o755)
-        _swap(stage, out)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
+class Staging:
+    """Where a build's files wait until all of them are written, then are put in place.
+
+    A new output folder is written as a sibling temporary folder and renamed into place.
+    An existing one (Khabar's own) is updated in place in two phases: each changed file
+    is first written beside its target under a temporary name; only when every file is
+    written are they renamed over their targets, files the site no longer has deleted, and
+    unchanged files never touched. Either way a failure before the commit removes what
+    was written and leaves the previous output exactly as it was.
+
+    Worker processes may call `write` concurrently (distinct paths); `commit` and `abort`
+    belong to the parent.
+    """
+
+    def __init__(self, out: Path, build_id: str) -> None:
+        self.out = out.resolve()
+        self.build_id = build_id
+        self.in_place = (self.out / MARKER).is_file()
+        if self.in_place:
+            self.root = self.out
+        else:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-",
+                                              dir=self.out.parent))
+        self._made: set[Path] = set()
+
+    def _place(self, rel: str) -> Path:
+        target = self.root / rel
+        if self.in_place:
+            target = target.with_name(f".{target.name}.{self.build_id}.tmp")
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        return target
+
+    def write(self, rel: str, data: bytes) -> None:
+        write_file(self._place(rel), data)
+
+    def commit(self, written: Iterable[str], fixed: Output, expected: set[str]) -> int:
+        """Put everything in place; returns how many files were written or deleted."""
+        count = 0
+        written = list(written)
+        for rel, data in fixed.items():
+            if self.in_place:
+                try:
+                    old = self.out / rel
+                    if old.stat().st_size == len(data) and old.read_bytes() == data:
+                        continue
+                except OSError:
+                    pass
+            self.write(rel, data)
+            written.append(rel)
+        if not self.in_place:
+            write_file(self.root / MARKER, _mark(self.build_id).encode())
+            os.chmod(self.root, 0o755)
+            _swap(self.root, self.out)
+            return len(written)
+        for rel in written:
+            os.replace(self._place(rel), self.out / rel)
+            count += 1
+        keep = expected | set(fixed.files) | {MARKER}
+        for dirpath, _dirs, filenames in os.walk(self.out, topdown=False):
+            for name in filenames:
+                path = os.path.join(dirpath, name)
+                if os.path.relpath(path, self.out).replace(os.sep, "/") not in keep:
+                    os.unlink(path)
+                    count += 1
+            if dirpath != str(self.out) and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+        write_file(self.out / MARKER, _mark(self.build_id).encode())
+        return count
+
+    def abort(self, written: Iterable[str]) -> None:
+        """Remove what this build wrote; the previous output is untouched."""
+        if not self.in_place:
+            shutil.rmtree(self.root, ignore_errors=True)
+            return
+        for rel in written:
+            self._place(rel).unlink(missing_ok=True)
+        suffix = f".{self.build_id}.tmp"
+        for path in self.out.rglob(f"*{suffix}"):  # from workers that stopped half-way
+            path.unlink(missing_ok=True)
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -113,50 +176,6 @@ def write_file(path: Path, data: bytes) -> None:
 
 def _mark(build_id: str) -> str:
     return f"This folder is written by Khabar; builds replace its files.\nbuild {build_id}\n"
-
-
-def publish_changes(out: Path, changed: Mapping[str, bytes], fixed: Output,
-                    expected: set[str], build_id: str) -> int:
-    """Update an existing output folder in place, in two phases: first every changed file
-    is written beside its target as a temporary file (a failure here removes them and
-    leaves the folder as it was), then all are renamed over their targets and files the
-    site no longer has are deleted. Unchanged files are not touched. Returns how many
-    files were written or deleted."""
-    out = out.resolve()
-    writes: list[tuple[Path, bytes]] = [(out / rel, data) for rel, data in changed.items()]
-    for rel, data in fixed.items():
-        old = out / rel
-        try:
-            same = old.stat().st_size == len(data) and old.read_bytes() == data
-        except OSError:
-            same = False
-        if not same:
-            writes.append((old, data))
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, data in writes:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{build_id}.tmp")
-            staged.append((tmp, target))
-            write_file(tmp, data)
-    except BaseException:
-        for tmp, _target in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    for tmp, target in staged:
-        os.replace(tmp, target)
-    keep = expected | set(fixed.files) | {MARKER}
-    deleted = 0
-    for dirpath, _dirs, filenames in os.walk(out, topdown=False):
-        for name in filenames:
-            path = os.path.join(dirpath, name)
-            if os.path.relpath(path, out).replace(os.sep, "/") not in keep:
-                os.unlink(path)
-                deleted += 1
-        if dirpath != str(out) and not os.listdir(dirpath):
-            os.rmdir(dirpath)
-    (out / MARKER).write_text(_mark(build_id), encoding="utf-8")
-    return len(staged) + deleted
 
 
 def _swap(stage: Path, out: Path) -> None:
