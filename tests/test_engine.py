@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,22 +121,6 @@ def test_install_rejects_a_non_package(isolated_packages: Path, tmp_path: Path) 
     bogus.write_text("not a zip")
     with pytest.raises(models.InvalidPackage, match="zip"):
         models.install(bogus)
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
-    """Record and refuse every attempt to open a connection or resolve a name."""
-    attempts: list[Any] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network access attempted during an offline test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    yield attempts
 
 
 def test_network_guard_engine_and_stock_path(argos_env: ArgosEnv, no_network: list[Any]) -> None:
