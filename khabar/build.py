@@ -67,8 +67,12 @@ def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -
     return _load(site_dir, base_url=base_url, drafts=drafts, state=None).site
 
 
+def _workers() -> int:
+    return min(os.cpu_count() or 1, 8)
+
+
 def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
-          state: cache.State | None) -> Loaded:
+          state: cache.State | None, parallel: bool = False) -> Loaded:
     """Read and validate site.yaml and every article: the whole site, before any output."""
     config = config_stage.load(site_dir)
     if base_url is not None:
@@ -82,6 +86,8 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
     known: content.Known = dict(state.articles) if state is not None and reuse else {}
     articles = content.load(config, include_drafts=drafts, known=known)
     bodies = Bodies(MarkdownRenderer(), state.markdown if state is not None else None)
+    bodies.prefetch([(a.body, config.language(a.lang).dir) for a in articles],
+                    _workers() if parallel else 1)
     stories = assemble(config, articles, bodies)
     return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
 
@@ -161,7 +167,7 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
                parallel: bool) -> list[bytes]:
     """Render tasks; with `staging`, each file is written there (by the worker that made
     it: no bytes cross between processes) and nothing is returned."""
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _workers()
     if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
         return _render_range(plan, tasks, staging, (0, len(tasks)))
@@ -266,11 +272,12 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     quick = cache.quick_digest(site_dir, theme_dir(), options)
     if not clean and cache.up_to_date(site_dir, out, quick):
         return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
-    state = None if clean else cache.load(site_dir)
+    state = None if clean else cache.load(site_dir, out)
     if state is not None and state.out != str(out):
         state.outputs = {}
     clock.lap("cache")
-    loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state)
+    loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state,
+                   parallel=parallel)
     site = loaded.site
     clock.lap("load")
     env = environment(site_dir)
@@ -288,14 +295,18 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
         _template_errors(lambda: _render_to(plan, todo, staging, parallel))
         clock.lap("render")
         written = staging.commit([t.path for t in todo], plan.fixed,
-                                 {t.path for t in plan.tasks})
+                                 {t.path for t in plan.tasks},
+                                 set(previous) if previous else None)
     except BaseException:
         staging.abort(t.path for t in todo)
         raise
     clock.lap("write")
     new_state = cache.State(config_digest=loaded.config_digest, articles=loaded.known,
                             markdown=loaded.bodies.used,
-                            outputs={t.path: t.fingerprint for t in plan.tasks}, out=str(out))
+                            outputs={**{p: hashlib.sha256(d).digest() for p, d in
+                                        plan.fixed.items()},
+                                     **{t.path: t.fingerprint for t in plan.tasks}},
+                            out=str(out))
     cache.save(site_dir, new_state, quick, build_id)
     clock.lap("save cache")
     return BuildResult(out=out, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),

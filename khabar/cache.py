@@ -17,6 +17,7 @@ Khabar version, is ignored (and replaced by the next build); `--clean` ignores i
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -48,8 +49,10 @@ class State:
     out: str = ""  # the output folder these outputs are in
 
 
-def folder(site: Path) -> Path:
-    return site / CACHE_DIR
+def folder(site: Path, out: Path) -> Path:
+    """One cache per output folder: `serve` (a temporary folder) and `build` do not evict
+    each other."""
+    return site / CACHE_DIR / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
 
 
 def code_digest() -> str:
@@ -80,10 +83,15 @@ def quick_digest(site: Path, theme: Path, options: str) -> str:
     return h.hexdigest()
 
 
+def count_files(out: Path) -> int:
+    return sum(len(files) for _root, _dirs, files in os.walk(out))
+
+
 def up_to_date(site: Path, out: Path, quick: str) -> bool:
-    """True when the last build had exactly these inputs and its output is still there."""
+    """True when the last build had exactly these inputs and its output is still there
+    (the same number of files: a deleted page is noticed, a hand-edited one is not)."""
     try:
-        data = json.loads((folder(site) / QUICK_FILE).read_text(encoding="utf-8"))
+        data = json.loads((folder(site, out) / QUICK_FILE).read_text(encoding="utf-8"))
         mark = (out / ".khabar-output").read_text(encoding="utf-8")
     except (OSError, ValueError):
         return False
@@ -92,12 +100,13 @@ def up_to_date(site: Path, out: Path, quick: str) -> bool:
     build = data.get("build")
     return (data.get("key") == KEY and data.get("quick") == quick
             and data.get("out") == str(out.resolve())
-            and isinstance(build, str) and bool(build) and f"build {build}\n" in mark)
+            and isinstance(build, str) and bool(build) and f"build {build}\n" in mark
+            and data.get("files") == count_files(out))
 
 
-def load(site: Path) -> State | None:
+def load(site: Path, out: Path) -> State | None:
     """The previous build's state, or None when there is none or it cannot be trusted."""
-    path = folder(site) / STATE_FILE
+    path = folder(site, out) / STATE_FILE
     if not path.is_file():
         return None
     try:
@@ -112,17 +121,13 @@ def load(site: Path) -> State | None:
 
 def save(site: Path, state: State, quick: str, build_id: str) -> None:
     """Write both files atomically (temp file, then rename)."""
-    where = folder(site)
-    where.mkdir(exist_ok=True)
-    (where / ".gitignore").write_text("*\n", encoding="utf-8")
+    where = folder(site, Path(state.out))
+    where.mkdir(parents=True, exist_ok=True)
+    (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
     _atomic(where / STATE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
     _atomic(where / QUICK_FILE, json.dumps(
-        {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
-
-
-def forget(site: Path) -> None:
-    for name in (QUICK_FILE, STATE_FILE):
-        (folder(site) / name).unlink(missing_ok=True)
+        {"key": KEY, "quick": quick, "out": state.out, "build": build_id,
+         "files": count_files(Path(state.out))}).encode())
 
 
 def _atomic(path: Path, data: bytes) -> None:
@@ -152,7 +157,7 @@ class Fingerprints:
         if isinstance(obj, self.shared):
             hit = self._memo.get(id(obj))
             if hit is None:
-                digest = hashlib.sha256(pickle.dumps(obj, protocol=5)).digest()
+                digest = hashlib.sha256(_dumps(obj)).digest()
                 hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
             return hit[1]
         if isinstance(obj, (list, tuple)):
@@ -164,5 +169,15 @@ class Fingerprints:
         return obj  # anything else is pickled as it is
 
     def of(self, *parts: Any) -> bytes:
-        data = pickle.dumps(self._stable(parts), protocol=5)
+        data = _dumps([self._stable(part) for part in parts])
         return hashlib.sha256(self.salt + data).digest()
+
+
+def _dumps(value: Any) -> bytes:
+    """Pickle without the memo: equal values give equal bytes whether or not they share
+    objects (a string read from the cache and the same string parsed afresh)."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True  # no memo; our values have no cycles
+    pickler.dump(value)
+    return buf.getvalue()

@@ -6,7 +6,7 @@ Templates only present: every URL, date text and label is worked out here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -191,6 +191,9 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
     stories = site.stories[lang]
     days = site.days[lang]
     views = {s.slug: v.story(s) for s in stories}
+    # lists show titles and summaries, never bodies: without the body, a list page's
+    # fingerprint changes only when what it shows changes
+    teasers = {slug: replace(view, html="") for slug, view in views.items()}
     day_links = [Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
                       note=v.number(len(d.stories))) for d in days]
 
@@ -198,8 +201,8 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         d = days[i]
         return {
             "day_text": v.day_text(d.day), "day_iso": d.day.isoformat(),
-            "reports": [views[s.slug] for s in d.stories if s.kind == "article"],
-            "briefs": [views[s.slug] for s in d.stories if s.kind != "article"],
+            "reports": [teasers[s.slug] for s in d.stories if s.kind == "article"],
+            "briefs": [teasers[s.slug] for s in d.stories if s.kind != "article"],
             "newer": day_links[i - 1] if i > 0 else None,
             "older": day_links[i + 1] if i + 1 < len(days) else None,
             "recent": day_links[:RECENT_DAYS],
@@ -240,7 +243,7 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                 ctx = {
                     "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
                     "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
-                    "stories": [views[s.slug] for s in chunk],
+                    "stories": [teasers[s.slug] for s in chunk],
                     "count": v.number(len(g.stories)),
                     "page_number": v.number(n), "page_count": v.number(len(chunks)),
                     "newer": page_link(n - 1) if n > 1 else None,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import multiprocessing
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,11 +56,37 @@ class Bodies:
         self.known = known if known is not None else {}
         self.used: dict[tuple[str, str], Rendered] = {}
 
+    def prefetch(self, wanted: Sequence[tuple[str, str]], workers: int) -> None:
+        """Render the bodies not known yet, in `workers` processes when there are many:
+        on a clean build Markdown is most of loading."""
+        missing: dict[tuple[str, str], tuple[str, str]] = {}
+        for body, direction in wanted:
+            key = (hashlib.sha256(body.encode()).hexdigest(), direction)
+            if key not in self.known:
+                missing[key] = (body, direction)
+        if not missing:
+            return
+        keys, jobs = list(missing), list(missing.values())
+        if workers < 2 or len(jobs) < 200 or \
+                "fork" not in multiprocessing.get_all_start_methods():
+            results = [self.renderer.render(b, d) for b, d in jobs]
+        else:
+            size = max(50, len(jobs) // (workers * 4))
+            chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                results = [r for part in pool.map(_render_many, chunks) for r in part]
+        self.known = {**self.known, **dict(zip(keys, results, strict=True))}
+
     def render(self, body: str, direction: str) -> Rendered:
         key = (hashlib.sha256(body.encode()).hexdigest(), direction)
         hit = self.known.get(key) or self.renderer.render(body, direction)
         self.used[key] = hit
         return hit
+
+
+def _render_many(jobs: Sequence[tuple[str, str]]) -> list[Rendered]:
+    renderer = MarkdownRenderer()
+    return [renderer.render(body, direction) for body, direction in jobs]
 
 
 def assemble(config: SiteConfig, articles: tuple[Article, ...],

@@ -6,6 +6,7 @@ renames, so a reader of the folder sees either the old site or the new one.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -122,8 +123,12 @@ class Staging:
     def write(self, rel: str, data: bytes) -> None:
         write_file(self._place(rel), data)
 
-    def commit(self, written: Iterable[str], fixed: Output, expected: set[str]) -> int:
-        """Put everything in place; returns how many files were written or deleted."""
+    def commit(self, written: Iterable[str], fixed: Output, expected: set[str],
+               previous: set[str] | None = None) -> int:
+        """Put everything in place; returns how many files were written or deleted.
+
+        `previous` lists the files the last build wrote; without it the folder is walked
+        to find the files to delete."""
         count = 0
         written = list(written)
         for rel, data in fixed.items():
@@ -145,14 +150,22 @@ class Staging:
             os.replace(self._place(rel), self.out / rel)
             count += 1
         keep = expected | set(fixed.files) | {MARKER}
-        for dirpath, _dirs, filenames in os.walk(self.out, topdown=False):
-            for name in filenames:
-                path = os.path.join(dirpath, name)
-                if os.path.relpath(path, self.out).replace(os.sep, "/") not in keep:
-                    os.unlink(path)
-                    count += 1
-            if dirpath != str(self.out) and not os.listdir(dirpath):
-                os.rmdir(dirpath)
+        if previous is not None:
+            for rel in sorted(previous - keep):
+                gone = self.out / rel
+                gone.unlink(missing_ok=True)
+                count += 1
+                with contextlib.suppress(OSError):  # only empty folders go
+                    gone.parent.rmdir()
+        else:
+            for dirpath, _dirs, filenames in os.walk(self.out, topdown=False):
+                for name in filenames:
+                    path = os.path.join(dirpath, name)
+                    if os.path.relpath(path, self.out).replace(os.sep, "/") not in keep:
+                        os.unlink(path)
+                        count += 1
+                if dirpath != str(self.out) and not os.listdir(dirpath):
+                    os.rmdir(dirpath)
         write_file(self.out / MARKER, _mark(self.build_id).encode())
         return count
 

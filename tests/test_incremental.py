@@ -1,0 +1,120 @@
+"""Incremental builds: after every kind of edit, the output equals a clean build's, byte for
+byte; unchanged files are not rewritten; a damaged cache is ignored, not trusted."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import snapshot, write
+
+from khabar import cache
+from khabar.build import build
+
+
+def clean_build(site: Path, tmp: Path, name: str) -> dict[str, bytes]:
+    """A from-nothing build of a copy of the site (its own cache, its own output)."""
+    copy = tmp / f"clean-{name}"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns(cache.CACHE_DIR, "_site"))
+    build(copy, tmp / f"out-{name}", clean=True)
+    return snapshot(tmp / f"out-{name}")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+NEWS = "content/news"
+EDITS: list[tuple[str, Callable[[Path], None]]] = [
+    ("body", lambda s: edit(s / NEWS / "oslo-talks.fa.md", "برگزار شد.\n",
+                            "برگزار شد و ادامه دارد.\n")),
+    ("title", lambda s: edit(s / NEWS / "haftar-turkey.en.md",
+                             "title: Haftar's forces", "title: Haftar's army")),
+    ("tag", lambda s: edit(s / NEWS / "oslo-talks.fa.md", "countries: [norway, libya]",
+                           "countries: [norway, turkey]")),
+    ("add", lambda s: write(s / NEWS / "new-story.fa.md", """
+        ---
+        title: خبر تازه درباره نروژ
+        date: 2024-11-26T08:00
+        countries: [norway]
+        ---
+        متن خبر تازه.
+        """)),
+    ("delete", lambda s: (s / NEWS / "turkey-brief.fa.md").unlink()),
+    ("template", lambda s: write(s / "templates/_briefing.html",
+                                 (Path(__file__).parents[1] / "templates/_briefing.html")
+                                 .read_text().replace("<h2>", "<h2 class='x'>"))),
+    ("site.yaml", lambda s: edit(s / "site.yaml", "en: Test Briefing", "en: Test Digest")),
+    ("static", lambda s: write(s / "static/extra/notes.txt", "notes")),
+    ("stylesheet", lambda s: write(s / "templates/style.css", "body { color: red }\n")),
+]
+
+
+def test_incremental_equals_clean_after_each_edit(mini_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "incremental"
+    first = build(mini_site, out)
+    assert first.rendered == first.files - len([p for p in snapshot(out)
+                                                if not p.endswith((".html", ".xml", ".json"))]) \
+        or first.rendered > 0
+    for name, change in EDITS:
+        change(mini_site)
+        result = build(mini_site, out)
+        assert not result.skipped, name
+        assert snapshot(out) == clean_build(mini_site, tmp_path, name), name
+
+
+def test_small_edit_renders_and_writes_little(mini_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    total = build(mini_site, out).files
+    untouched = out / "fa/articles/haftar-turkey/index.html"
+    before = untouched.stat()
+    edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد و ادامه دارد.\n")
+    result = build(mini_site, out)
+    assert 0 < result.rendered < total / 3, result
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_no_change_stops_early_and_touches_nothing(mini_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    build(mini_site, out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = build(mini_site, out)
+    assert result.skipped
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    # deleting an output file is noticed: the next build puts it back
+    (out / "fa/index.html").unlink()
+    again = build(mini_site, out)
+    assert not again.skipped and (out / "fa/index.html").is_file()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "quick-garbage"])
+def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "out"
+    build(mini_site, out)
+    state = cache.folder(mini_site, out) / cache.STATE_FILE
+    if damage == "garbage":
+        state.write_bytes(b"\x80\x05not a pickle at all")
+    elif damage == "truncated":
+        state.write_bytes(state.read_bytes()[:100])
+    elif damage == "foreign":
+        state.write_bytes(pickle.dumps(cache.State(key="khabar 0.0.1 cache 0 python (2, 7)")))
+    else:
+        (cache.folder(mini_site, out) / cache.QUICK_FILE).write_text("{not json")
+    edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد امروز.\n")
+    result = build(mini_site, out)
+    assert not result.skipped
+    assert snapshot(out) == clean_build(mini_site, tmp_path, damage)
+    assert cache.load(mini_site, out) is not None  # replaced by a good one
+
+
+def test_clean_flag_renders_everything(mini_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = build(mini_site, out)
+    again = build(mini_site, out, clean=True)
+    assert not again.skipped and again.rendered == first.rendered
