@@ -1,9 +1,9 @@
 """`khabar serve`: build, serve on 127.0.0.1, rebuild on change and reload open pages.
 
-The site is built into a temporary folder, not SITE/_site, for two reasons: the served
-build uses the local server's URL as base_url (so every link stays on the preview server)
-and may include drafts, and neither must end up in a folder someone deploys. The folder
-is removed when the server stops.
+The site is built into SITE/.khabar-cache/serve, not SITE/_site, for two reasons: the
+served build uses the local server's URL as base_url (so every link stays on the preview
+server) and may include drafts, and neither must end up in a folder someone deploys. The
+folder is kept, with its own build cache, so the next `serve` starts quickly.
 
 Live reload: HTML responses (only the served bytes, never the built files) get a small
 script that listens on /__khabar/events (Server-Sent Events) and reloads the page when
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import html
 import queue
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import traceback
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import build
+from .cache import CACHE_DIR
 from .errors import KhabarError
 
 EVENTS = "/__khabar/events"
@@ -170,12 +169,12 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
     """Serve until Ctrl-C or `stop` is set; 0 then, whatever the builds did meanwhile."""
     stop = stop or threading.Event()
     state = BuildState()
-    tmp = Path(tempfile.mkdtemp(prefix="khabar-serve-"))
-    out = tmp / "site"
+    # Not SITE/_site: the served build has the local address as base_url and maybe drafts,
+    # and must never be deployed. Kept in the cache folder, so a restart rebuilds little.
+    out = site / CACHE_DIR / "serve"
     try:
         server = _Server((host, port), out, state, stop)
     except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
         print(f"khabar: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     url = f"http://{host}:{server.server_address[1]}/"
@@ -212,7 +211,6 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
             server.shutdown()
         server.server_close()
         watcher.join(2.0)
-        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
