@@ -36,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--dry-run", action="store_true", help="say what would be done")
     t.add_argument("--force", action="store_true",
                    help="retranslate machine translations even when current")
+    t.add_argument("--export-tmx", type=Path, metavar="FILE",
+                   help="write the translation memory as TMX 1.4 for human translators, "
+                   "and do nothing else")
 
     command("check", "validate everything, write nothing")
 
@@ -90,7 +93,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"ok: {result.stories} stories, {result.pages} pages")
         return 0
     if args.command == "translate":
-        from .translate.command import translate_site
+        from .translate.command import export_tmx, translate_site
+        if args.export_tmx is not None:
+            return export_tmx(site, args.export_tmx)
         return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
                               force=args.force)
     if args.command == "models":

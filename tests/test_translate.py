@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import snapshot, write
+from conftest import Run, snapshot, write
 
 from khabar.build import build
 from khabar.content import split_front_matter
@@ -248,10 +248,16 @@ def test_english_pages_show_machine_notice_after_translate(site: Path, tmp_path:
     assert "notice-pending" not in page
 
 
-def test_tmx_export(site: Path, tmp_path: Path) -> None:
+def test_tmx_export(site: Path, tmp_path: Path, cli: Callable[..., Run]) -> None:
+    missing = cli("translate", "--site", site, "--export-tmx", tmp_path / "none.tmx")
+    assert missing.code == 1 and "no translation memory yet" in missing.err
     run(site)
+    result = cli("translate", "--site", site, "--export-tmx", tmp_path / "m.tmx")
+    assert result.code == 0, result.err
     from lxml import etree
-    with TranslationMemory.open(site / MEMORY_FILE) as memory:
-        count = memory.export_tmx(tmp_path / "m.tmx")
     doc = etree.parse(str(tmp_path / "m.tmx"))
-    assert count > 5 and len(doc.findall(".//tu")) == count
+    units = doc.findall(".//tu")
+    count = int(re.search(r"wrote (\d+) translation units", result.out).group(1))  # type: ignore[union-attr]
+    assert count > 5 and len(units) == count
+    assert {t.get("{http://www.w3.org/XML/1998/namespace}lang") for t in doc.findall(".//tuv")} \
+        == {"fa", "en"}

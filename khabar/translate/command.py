@@ -301,6 +301,23 @@ def _print_summary(s: Summary, out: TextIO, *, dry_run: bool, pending: int) -> N
               "update it by hand, or delete it to retranslate", file=out)
 
 
+def export_tmx(site: Path, dest: Path, out: TextIO | None = None) -> int:
+    """Write the site's translation memory as TMX for human translators."""
+    from .memory import TranslationMemory
+    path = site / MEMORY_FILE
+    if not path.is_file():
+        raise KhabarError([Diagnostic(str(path), None, "no translation memory yet",
+                                      "run `khabar translate` first")])
+    config = config_stage.load(site)
+    target = next((lang for lang in config.languages if lang.translate_from), None)
+    source_lang = target.translate_from if target and target.translate_from else "fa"
+    with TranslationMemory.open(path) as memory:
+        count = memory.export_tmx(dest, source_lang=source_lang,
+                                  target_lang=target.code if target else "en")
+    print(f"wrote {count} translation units to {dest}", file=out or sys.stdout)
+    return 0
+
+
 def models_command(action: str, file: str | None, to_code: str | None,
                    out: TextIO | None = None) -> int:
     from . import models
