@@ -124,7 +124,14 @@ def save(site: Path, state: State, quick: str, build_id: str) -> None:
     where = folder(site, Path(state.out))
     where.mkdir(parents=True, exist_ok=True)
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
-    _atomic(where / STATE_FILE, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=where)
+    try:
+        with os.fdopen(fd, "wb") as fh:  # streamed: no second copy of the state in memory
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, where / STATE_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     _atomic(where / QUICK_FILE, json.dumps(
         {"key": KEY, "quick": quick, "out": state.out, "build": build_id,
          "files": count_files(Path(state.out))}).encode())
