@@ -80,8 +80,9 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
             raise KhabarError([Diagnostic("--base-url", None, f"'{base_url}' is not an "
                                           "absolute http(s) URL", "e.g. https://example.org/")])
         config = replace(config, base_url=base_url.rstrip("/") + "/")
+    # the working folder too: cached articles carry paths as messages show them
     config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
-                                   + (base_url or "").encode()).hexdigest()
+                                   + f"\0{base_url}\0{Path.cwd()}".encode()).hexdigest()
     reuse = state is not None and state.config_digest == config_digest
     known: content.Known = dict(state.articles) if state is not None and reuse else {}
     articles = content.load(config, include_drafts=drafts, known=known)

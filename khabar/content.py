@@ -104,6 +104,8 @@ def load(config: SiteConfig, include_drafts: bool = True,
     articles: list[Article] = []
     seen: Known = {}
     here = str(Path.cwd().resolve()) + os.sep
+    root = config.content_dir
+    resolved_root = root.resolve()
     for path in discover(config):
         key = str(path)
         data = path.read_bytes()
@@ -112,7 +114,7 @@ def load(config: SiteConfig, include_drafts: bool = True,
         if hit is not None and hit[0] == digest:
             article: Article | None = hit[1]
         else:
-            full = str(path.resolve())
+            full = str(resolved_root / path.relative_to(root))  # one resolve, not one each
             shown = full[len(here):] if full.startswith(here) else full
             article = read(path, config, errors, data, shown)
         if article is not None:
