@@ -164,7 +164,7 @@ class Plan:
 _FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
 
 
-def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
+def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
                parallel: bool) -> list[bytes]:
     """Render tasks; with `staging`, each file is written there (by the worker that made
     it: no bytes cross between processes) and nothing is returned."""
@@ -182,7 +182,7 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
     return out
 
 
-def _render_range(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
+def _render_range(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
                   bounds: tuple[int, int]) -> list[bytes]:
     out: list[bytes] = []
     for i in range(*bounds):
@@ -194,10 +194,11 @@ def _render_range(plan: Plan, tasks: Sequence[Task], staging: Staging | None,
     return out
 
 
-_worker: tuple[Plan, Sequence[Task], Staging | None] | None = None  # in worker processes
+_worker: tuple[Plan, Sequence[Task], Staging | _Discard | None] | None = None  # in workers
 
 
-def _init_worker(plan: Plan, tasks: Sequence[Task], staging: Staging | None) -> None:
+def _init_worker(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None
+                 ) -> None:
     global _worker
     _worker = (plan, tasks, staging)
 
@@ -329,13 +330,22 @@ class _Clock:
             self.last = now
 
 
-def check(site_dir: Path, *, drafts: bool = True) -> BuildResult:
+class _Discard:
+    """A staging area that keeps nothing: `check` renders every file to find template
+    errors, without holding the whole site in memory."""
+
+    def write(self, rel: str, data: bytes) -> None:
+        pass
+
+
+def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> BuildResult:
     """Everything build does but writing."""
     site = load(site_dir, drafts=drafts)
-    output = generate(site)
-    html = sum(1 for path in output.files if path.endswith(".html"))
+    plan: Plan = _template_errors(lambda: Plan(site, environment(site_dir), ""))
+    _template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
     count = sum(len(s) for s in site.stories.values())
-    return BuildResult(out=None, pages=html, files=len(output), stories=count)
+    return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),
+                       stories=count)
 
 
 __all__ = ["MARKER", "BuildResult", "build", "check", "generate", "load"]
