@@ -151,8 +151,8 @@ def _atomic(path: Path, data: bytes) -> None:
 class Fingerprints:
     """Digests of what an output is made from, computed without rendering it.
 
-    Values are pickled; large shared objects (a story shown on many pages) are replaced
-    by their own digest, computed once per build.
+    Values are pickled; large shared objects (a story shown on many pages: dataclasses of
+    the `shared` types) are replaced by their own digest, computed once per build.
     """
 
     def __init__(self, salt: str, shared: tuple[type, ...]) -> None:
@@ -164,7 +164,14 @@ class Fingerprints:
         if isinstance(obj, self.shared):
             hit = self._memo.get(id(obj))
             if hit is None:
-                digest = hashlib.sha256(_dumps(obj)).digest()
+                # long texts (a story's HTML, shared by its Story and its views) are hashed
+                # once, by identity, instead of pickled inside every object holding them
+                fields: list[Any] = [type(obj).__name__]
+                for name in getattr(obj, "__dataclass_fields__", ()):
+                    value = getattr(obj, name)
+                    fields.append(self._text(value) if isinstance(value, str)
+                                  and len(value) > 256 else value)
+                digest = hashlib.sha256(_dumps(fields)).digest()
                 hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
             return hit[1]
         if isinstance(obj, (list, tuple)):
@@ -174,6 +181,12 @@ class Fingerprints:
         if isinstance(obj, dict):
             return [(k, self._stable(v)) for k, v in obj.items()]
         return obj  # anything else is pickled as it is
+
+    def _text(self, value: str) -> bytes:
+        hit = self._memo.get(id(value))
+        if hit is None:
+            hit = self._memo[id(value)] = (value, hashlib.sha256(value.encode()).digest())
+        return hit[1]
 
     def of(self, *parts: Any) -> bytes:
         data = _dumps([self._stable(part) for part in parts])

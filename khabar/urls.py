@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from urllib.parse import urlsplit
 
 FEED_FILES = {"rss": "feed.xml", "atom": "atom.xml", "json": "feed.json"}
@@ -18,7 +19,7 @@ class Urls:
 
     base_url: str
 
-    @property
+    @cached_property
     def prefix(self) -> str:
         return urlsplit(self.base_url).path.rstrip("/")
 
