@@ -329,11 +329,3 @@ class Contexts:
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:
     return env.get_template(template).render(context).encode("utf-8")
-
-
-def render_pages(site: SiteView, specs: Sequence[PageSpec], env: jinja2.Environment,
-                 css_href: str, feed_links: FeedLinks = no_feeds,
-                 head: HeadData = no_head) -> dict[str, bytes]:
-    """HTML for every page spec, keyed by route."""
-    contexts = Contexts(site, css_href, feed_links, head)
-    return {spec.route: render_page(env, spec.template, contexts.of(spec)) for spec in specs}

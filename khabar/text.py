@@ -63,17 +63,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[\s_-]+", "-", key).strip("-") or "section"
 
 
-def is_rtl_text(text: str) -> bool:
-    """Whether the first strong character of `text` is right-to-left."""
-    for ch in text:
-        bidi = unicodedata.bidirectional(ch)
-        if bidi in ("R", "AL"):
-            return True
-        if bidi == "L":
-            return False
-    return False
-
-
 # Strong letters by script, as regular expressions: counting with C loops, not per character
 # in Python, because every block of every article is checked.
 _RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
