@@ -99,7 +99,6 @@ class Task:
 
     path: str
     origin: str
-    fingerprint: bytes
     kind: str  # "page" | "feed"
     index: int  # into the plan's specs or feeds
 
@@ -119,28 +118,20 @@ class Plan:
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
         self.feeds = feeds.catalogue(site)
         self.fragments: feeds.Fragments = {}
-        prints = cache.Fingerprints(f"{salt}\0{css_href}", (StoryView, Story, feeds.Entry))
-        versions: dict[str, list[Story]] = {}
+        self._prints = cache.Fingerprints(f"{salt}\0{css_href}",
+                                          (StoryView, Story, feeds.Entry))
+        self._versions: dict[str, list[Story]] = {}
         for language_stories in site.stories.values():
             for story in language_stories:
-                versions.setdefault(story.slug, []).append(story)
-        self.tasks: list[Task] = []
-        for i, spec in enumerate(self.specs):
-            # What Contexts.of adds to spec.context comes from the site's settings and theme
-            # (in the salt), the spec's own fields, and for an article page its story in
-            # every language (structured data, the language switch): so this is all a
-            # page's fingerprint needs, without building its context.
-            extra = versions.get(spec.key[1], []) if spec.key[0] == "article" else ()
-            fp = prints.of(spec.template, spec.route, spec.title, spec.description,
-                           spec.indexable, sorted(spec.alternates.items()), spec.context,
-                           extra)
-            self.tasks.append(Task(output_path(spec.route), f"page {spec.route}", fp, "page", i))
+                self._versions.setdefault(story.slug, []).append(story)
+        self.tasks: list[Task] = [
+            Task(output_path(spec.route), f"page {spec.route}", "page", i)
+            for i, spec in enumerate(self.specs)]
         for i, feed in enumerate(self.feeds):
-            fp = prints.of(replace(feed, entries=()), feed.entries)
             for kind in feeds.KINDS:
                 route = feeds.route(feed, kind)
-                self.tasks.append(Task(output_path(route), f"feed {route}", fp + kind.encode(),
-                                       "feed", i))
+                self.tasks.append(Task(output_path(route), f"feed {route}", "feed", i))
+        self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
         self.fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, env),
                        "the feed list")
         own_robots = (root / "static" / "robots.txt").is_file()
@@ -151,6 +142,27 @@ class Plan:
             if task.path in self.fixed:
                 self.fixed.add(task.path, b"", task.origin)  # records the conflict
         self.fixed.check()
+
+    def fingerprint(self, task: Task) -> bytes:
+        """A digest of everything the task's file is made from, without rendering it."""
+        if task.kind == "feed":
+            feed = self.feeds[task.index]
+            kind = task.path.rsplit("/", 1)[-1]
+            return self._prints.of(replace(feed, entries=()), feed.entries, kind)
+        spec = self.specs[task.index]
+        # What Contexts.of adds to spec.context comes from the site's settings and theme
+        # (in the salt), the spec's own fields, and for an article page its story in every
+        # language (structured data, the language switch): so this is all a page's
+        # fingerprint needs, without building its context.
+        extra = self._versions.get(spec.key[1], []) if spec.key[0] == "article" else ()
+        return self._prints.of(spec.template, spec.route, spec.title, spec.description,
+                               spec.indexable, sorted(spec.alternates.items()), spec.context,
+                               extra)
+
+    def fingerprint_all(self) -> None:
+        """Every task's fingerprint. In one process: workers would each digest again the
+        stories that many pages share (measured slower on two cores)."""
+        self.fingerprints = [self.fingerprint(task) for task in self.tasks]
 
     def render(self, task: Task) -> bytes:
         if task.kind == "page":
@@ -164,34 +176,40 @@ class Plan:
 _FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
 
 
-def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
-               parallel: bool) -> list[bytes]:
-    """Render tasks; with `staging`, each file is written there (by the worker that made
-    it: no bytes cross between processes) and nothing is returned."""
+def _in_workers(plan: Plan, chunk_fn: Callable[[tuple[int, int]], list[Any]], count: int,
+                parallel: bool, one: Callable[[int], Any],
+                staging: Staging | _Discard | None = None,
+                tasks: Sequence[Task] | None = None) -> list[Any]:
+    """`one(i)` for i in range(count), split over forked worker processes when there is
+    enough to do; the workers inherit the plan (nothing is pickled but results)."""
     workers = _workers()
-    if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
+    if not parallel or workers < 2 or count < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
-        return _render_range(plan, tasks, staging, (0, len(tasks)))
-    ctx = multiprocessing.get_context("fork")  # workers inherit the loaded site: no pickling
-    size = max(16, len(tasks) // (workers * 8))
-    chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
-    out: list[bytes] = []
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(plan, tasks, staging)) as pool:
-        for part in pool.imap(_render_chunk, chunks):
+        return [one(i) for i in range(count)]
+    ctx = multiprocessing.get_context("fork")
+    size = max(16, count // (workers * 8))
+    chunks = [(i, min(i + size, count)) for i in range(0, count, size)]
+    out: list[Any] = []
+    with ctx.Pool(workers, initializer=_init_worker,
+                  initargs=(plan, plan.tasks if tasks is None else tasks, staging)) as pool:
+        for part in pool.imap(chunk_fn, chunks):
             out.extend(part)
     return out
 
 
-def _render_range(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
-                  bounds: tuple[int, int]) -> list[bytes]:
-    out: list[bytes] = []
-    for i in range(*bounds):
-        data = plan.render(tasks[i])
-        if staging is None:
-            out.append(data)
-        else:
-            staging.write(tasks[i].path, data)
-    return out
+def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> bytes | None:
+    data = plan.render(task)
+    if staging is None:
+        return data
+    staging.write(task.path, data)  # by the worker that made it: no bytes cross processes
+    return None
+
+
+def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
+               parallel: bool) -> list[bytes | None]:
+    """Render tasks; with `staging`, each file is written there and None returned."""
+    return _in_workers(plan, _render_chunk, len(tasks), parallel,
+                       lambda i: _render_one(plan, tasks[i], staging), staging, tasks)
 
 
 _worker: tuple[Plan, Sequence[Task], Staging | _Discard | None] | None = None  # in workers
@@ -203,9 +221,10 @@ def _init_worker(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard 
     _worker = (plan, tasks, staging)
 
 
-def _render_chunk(bounds: tuple[int, int]) -> list[bytes]:
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes | None]:
     assert _worker is not None
-    return _render_range(*_worker, bounds)
+    plan, tasks, staging = _worker
+    return [_render_one(plan, tasks[i], staging) for i in range(*bounds)]
 
 
 def _template_errors(fn: Callable[[], Any]) -> Any:
@@ -256,6 +275,7 @@ def generate(site: SiteView, *, parallel: bool = True) -> Output:
         output.add(path, data, "")
     rendered = _template_errors(lambda: _render_to(plan, plan.tasks, None, parallel))
     for task, data in zip(plan.tasks, rendered, strict=True):
+        assert data is not None
         output.add(task.path, data, task.origin)
     output.check()
     return output
@@ -286,11 +306,12 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
     plan: Plan = _template_errors(lambda: Plan(site, env, salt))
-
-    previous = state.outputs if state is not None and out.is_dir() else {}
-    todo = [t for t in plan.tasks if previous.get(t.path) != t.fingerprint
-            or not (out / t.path).is_file()]
     clock.lap("plan")
+    plan.fingerprint_all()
+    previous = state.outputs if state is not None and out.is_dir() else {}
+    todo = [t for t, fp in zip(plan.tasks, plan.fingerprints, strict=True)
+            if previous.get(t.path) != fp or not (out / t.path).is_file()]
+    clock.lap("fingerprints")
     build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
     staging = Staging(out, build_id)
     try:
@@ -307,7 +328,8 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                             markdown=loaded.bodies.used,
                             outputs={**{p: hashlib.sha256(d).digest() for p, d in
                                         plan.fixed.items()},
-                                     **{t.path: t.fingerprint for t in plan.tasks}},
+                                     **{t.path: fp for t, fp in
+                                        zip(plan.tasks, plan.fingerprints, strict=True)}},
                             out=str(out))
     cache.save(site_dir, new_state, quick, build_id)
     clock.lap("save cache")
