@@ -176,30 +176,9 @@ class Plan:
 _FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
 
 
-def _in_workers(plan: Plan, chunk_fn: Callable[[tuple[int, int]], list[Any]], count: int,
-                parallel: bool, one: Callable[[int], Any],
-                staging: Staging | _Discard | None = None,
-                tasks: Sequence[Task] | None = None) -> list[Any]:
-    """`one(i)` for i in range(count), split over forked worker processes when there is
-    enough to do; the workers inherit the plan (nothing is pickled but results)."""
-    workers = _workers()
-    if not parallel or workers < 2 or count < PARALLEL_MIN or \
-            "fork" not in multiprocessing.get_all_start_methods():
-        return [one(i) for i in range(count)]
-    ctx = multiprocessing.get_context("fork")
-    size = max(16, count // (workers * 8))
-    chunks = [(i, min(i + size, count)) for i in range(0, count, size)]
-    out: list[Any] = []
-    with ctx.Pool(workers, initializer=_init_worker,
-                  initargs=(plan, plan.tasks if tasks is None else tasks, staging)) as pool:
-        for part in pool.imap(chunk_fn, chunks):
-            out.extend(part)
-    return out
-
-
 def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> bytes | None:
-    data = plan.render(task)
-    if staging is None:
+    data: bytes = _template_errors(lambda: plan.render(task))  # in a worker too: the
+    if staging is None:                                        # error names the template
         return data
     staging.write(task.path, data)  # by the worker that made it: no bytes cross processes
     return None
@@ -207,9 +186,21 @@ def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> b
 
 def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None,
                parallel: bool) -> list[bytes | None]:
-    """Render tasks; with `staging`, each file is written there and None returned."""
-    return _in_workers(plan, _render_chunk, len(tasks), parallel,
-                       lambda i: _render_one(plan, tasks[i], staging), staging, tasks)
+    """Render tasks, in forked worker processes when there are enough (they inherit the
+    plan: only results are pickled); with `staging`, each file is written there and None
+    returned."""
+    workers = _workers()
+    if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return [_render_one(plan, task, staging) for task in tasks]
+    size = max(16, len(tasks) // (workers * 8))
+    chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
+    out: list[bytes | None] = []
+    with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_init_worker, initargs=(plan, tasks, staging)) as pool:
+        for part in pool.imap(_render_chunk, chunks):
+            out.extend(part)
+    return out
 
 
 _worker: tuple[Plan, Sequence[Task], Staging | _Discard | None] | None = None  # in workers

@@ -31,6 +31,9 @@ class KhabarError(Exception):
         self.diagnostics = tuple(sorted(diagnostics, key=_sort_key))
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
+    def __reduce__(self) -> tuple[type[KhabarError], tuple[tuple[Diagnostic, ...]]]:
+        return (KhabarError, (self.diagnostics,))  # crosses from render workers intact
+
 
 def _sort_key(d: Diagnostic) -> tuple[str, int, str]:
     return (d.path, d.line or 0, d.message)

@@ -214,3 +214,22 @@ def test_publish_refuses_nothing_when_empty(tmp_path: Path) -> None:
     output.add("/a/index.html", b"y", "other")
     with pytest.raises(Exception, match="written twice"):
         output.check()
+
+
+def test_parallel_rendering_matches_one_process(mini_site: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                cli: Callable[..., Run]) -> None:
+    from khabar import build as build_stage
+    monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)  # the fixture site is small
+    build(mini_site, tmp_path / "one", parallel=False)
+    build(mini_site, tmp_path / "many", parallel=True, clean=True)
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
+    # a template error inside a worker process still names the template
+    write(mini_site / "templates/article.html", "{% extends 'base.html' %}{% block main %}"
+          "{{ story.no_such_field }}{% endblock %}")
+    before = snapshot(tmp_path / "many")
+    run = cli("build", "--site", mini_site, "--out", tmp_path / "many")
+    assert run.code == 1
+    assert any("article.html" in line and "no_such_field" in line
+               for line in run.error_lines), run.err
+    assert snapshot(tmp_path / "many") == before
