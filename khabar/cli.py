@@ -48,8 +48,10 @@ def parser() -> argparse.ArgumentParser:
 
     m = command("models", "list or install offline translation models")
     msub = m.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    msub.add_parser("list", help="show installed models")
-    inst = msub.add_parser("install", help="install a .argosmodel file")
+    for action in (msub.add_parser("list", help="show installed models"),
+                   inst := msub.add_parser("install", help="install a .argosmodel file")):
+        action.add_argument("--site", type=Path, default=argparse.SUPPRESS,
+                            help="accepted like every command's; models are not per site")
     inst.add_argument("file", help="path to FILE.argosmodel (or: FROM TO to download)")
     inst.add_argument("to_code", nargs="?", help=argparse.SUPPRESS)
     return p

@@ -77,6 +77,7 @@ def test_missing_model_is_one_clear_error_and_build_still_works(
 def test_models_install_and_list(isolated_packages: Path, tmp_path: Path,
                                  cli: Callable[..., Run]) -> None:
     assert "no translation models installed" in cli("models", "list").out
+    assert cli("models", "list", "--site", tmp_path).code == 0  # --site as every command
     package = build_argos_package(tmp_path / "pkg", seed=3, package_version="1.9",
                                   with_spacy=False)
     run = cli("models", "install", package)
