@@ -85,9 +85,9 @@ def _run(args: argparse.Namespace) -> int:
         if result.skipped:
             print(f"no changes since the last build: {result.out} is up to date")
         else:
-            print(f"built {result.pages} pages, {result.files} files from {result.stories} "
-                  f"stories into {result.out} ({result.rendered} rendered, "
-                  f"{result.written} written)")
+            stories = f"{result.stories} {'story' if result.stories == 1 else 'stories'}"
+            print(f"built {result.pages} pages, {result.files} files from {stories} into "
+                  f"{result.out} ({result.rendered} rendered, {result.written} written)")
         return 0
     if args.command == "check":
         from .build import check
