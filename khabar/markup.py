@@ -85,7 +85,12 @@ class MarkdownRenderer:
 
     def render(self, body: str, page_dir: str = "rtl") -> Rendered:
         html = cmarkgfm.github_flavored_markdown_to_html(body, options=_OPTIONS)
-        html = text.strip_controls(sanitize(_directions(_heading_ids(html), page_dir)))
+        if "<h" in html:
+            html = _heading_ids(html)
+        other = "ltr" if page_dir == "rtl" else "rtl"
+        if text.has_letters_of(other, _TAG_RE.sub("", html)):  # most articles: one script
+            html = _directions(html, page_dir)
+        html = text.strip_controls(sanitize(html))
         return Rendered(html=html, first_paragraph=first_paragraph(html))
 
 

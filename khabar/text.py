@@ -69,6 +69,11 @@ _RTL_LETTERS = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 _LTR_LETTERS = re.compile("[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]")
 
 
+def has_letters_of(direction: str, text: str) -> bool:
+    """Whether `text` has any strong letter of the given direction."""
+    return bool((_RTL_LETTERS if direction == "rtl" else _LTR_LETTERS).search(text))
+
+
 def dominant_direction(text: str) -> str | None:
     """'rtl' or 'ltr' by the majority of strong letters; None for text without letters."""
     ltr = len(_LTR_LETTERS.findall(text))
