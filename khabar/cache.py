@@ -32,7 +32,7 @@ from . import __version__
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
-FORMAT = 1
+FORMAT = 2  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -43,7 +43,8 @@ class State:
 
     key: str = KEY
     config_digest: str = ""
-    articles: dict[str, tuple[str, Any]] = field(default_factory=dict)  # path: (sha, Article)
+    articles: dict[str, tuple[tuple[int, int], str, Any]] = field(
+        default_factory=dict)  # path: ((size, mtime_ns), sha, Article): content.Known
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in

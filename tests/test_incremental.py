@@ -118,3 +118,28 @@ def test_clean_flag_renders_everything(mini_site: Path, tmp_path: Path) -> None:
     first = build(mini_site, out)
     again = build(mini_site, out, clean=True)
     assert not again.skipped and again.rendered == first.rendered
+
+
+def test_unchanged_articles_are_not_even_read(mini_site: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import time
+    old = time.time() - 3600
+    for path in (mini_site / "content").rglob("*.md"):
+        os.utime(path, (old, old))  # older than the few seconds in which stamps are doubted
+    out = tmp_path / "out"
+    build(mini_site, out)
+    edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد و ادامه دارد.\n")
+    reads: list[str] = []
+    real = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        if self.suffix == ".md":
+            reads.append(self.name)
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    build(mini_site, out)
+    monkeypatch.undo()
+    assert reads == ["oslo-talks.fa.md"]
+    assert snapshot(out) == clean_build(mini_site, tmp_path, "stamps")
