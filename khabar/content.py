@@ -42,6 +42,14 @@ class Translation:
     status: str  # "machine" | "reviewed"
     output_sha256: str | None = None
 
+    @property
+    def software(self) -> tuple[str, str]:
+        """(engine, model) as pages and feeds name them: a person's translation
+        (`engine: human`) names neither, a model of "none" is not named."""
+        if self.engine in ("", "human"):
+            return "", ""
+        return self.engine, "" if self.model in ("", "none") else self.model
+
 
 @dataclass(frozen=True)
 class Article:

@@ -136,10 +136,7 @@ class Feed:
 
 def _engine(s: Story) -> tuple[str, str]:
     """Machine provenance only: a person's translation names no engine (as on the page)."""
-    tr = s.translation
-    if tr is None or tr.engine in ("", "human"):
-        return "", ""
-    return tr.engine, tr.model if tr.model not in ("", "none") else ""
+    return s.translation.software if s.translation else ("", "")
 
 
 def _published(site: SiteView) -> dict[str, frozenset[str]]:

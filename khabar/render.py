@@ -143,11 +143,7 @@ class _Views:
                             lang=olang.code, dir=olang.dir)
         source = Link(s.source.name, s.source.url or "") if s.source else None
         state_label = "" if s.state == "original" else self.t[s.state]
-        # a person's translation names no engine; only machine provenance is shown
-        engine = s.translation.engine if s.translation and s.translation.engine not in (
-            "", "human") else ""
-        model = s.translation.model if engine and s.translation and s.translation.model not in (
-            "", "none") else ""
+        engine, model = s.translation.software if s.translation else ("", "")
         return StoryView(
             slug=s.slug, url=urls.href(urls.article(lang, s.slug)), title=s.title,
             text_lang=s.text_lang, text_dir=cfg.language(s.text_lang).dir, summary=s.summary,

@@ -137,9 +137,9 @@ def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Sto
         original = stories.get((s.original_lang, s.slug))
         if original is not None:
             data["translationOfWork"] = work(original)
-        if s.state == MACHINE and s.translation and s.translation.engine not in ("", "human"):
-            data["translator"] = {"@type": "SoftwareApplication",
-                                  "name": s.translation.engine}
+        engine = s.translation.software[0] if s.translation else ""
+        if s.state == MACHINE and engine:
+            data["translator"] = {"@type": "SoftwareApplication", "name": engine}
         data["creativeWorkStatus"] = f"{s.state} translation"
     else:
         translations = [stories[(o.code, s.slug)] for o in cfg.languages
