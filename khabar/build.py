@@ -15,6 +15,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -273,10 +274,12 @@ def generate(site: SiteView, *, parallel: bool = True) -> Output:
 
 
 def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = None,
-          drafts: bool = False, clean: bool = False, parallel: bool = True) -> BuildResult:
+          drafts: bool = False, clean: bool = False, parallel: bool = True,
+          swap_guard: AbstractContextManager[object] | None = None) -> BuildResult:
     """Build the site into `out`, redoing only what changed since the last build.
 
-    On any error the previous output stays exactly as it was.
+    On any error the previous output stays exactly as it was. `swap_guard` is held while
+    the new files replace the old: `serve` uses it so no page is read half-way through.
     """
     clock = _Clock(bool(os.environ.get("KHABAR_TIMINGS")))
     out = (out or site_dir / "_site").resolve()
@@ -308,9 +311,10 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     try:
         _template_errors(lambda: _render_to(plan, todo, staging, parallel))
         clock.lap("render")
-        written = staging.commit([t.path for t in todo], plan.fixed,
-                                 {t.path for t in plan.tasks},
-                                 set(previous) if previous else None)
+        with swap_guard or nullcontext():
+            written = staging.commit([t.path for t in todo], plan.fixed,
+                                     {t.path for t in plan.tasks},
+                                     set(previous) if previous else None)
     except BaseException:
         staging.abort(t.path for t in todo)
         raise

@@ -22,6 +22,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -61,6 +62,22 @@ class BuildState:
             self.generation += 1
             self.errors = errors
             self.changed.notify_all()
+
+    @contextmanager
+    def swapping(self) -> Iterator[None]:
+        """Held while a good build replaces the files: no page is read half-way through,
+        and none of the new pages is served with the failed build's overlay."""
+        with self.changed:
+            yield
+            self.errors = ()
+
+    def read(self, path: Path) -> tuple[bytes | None, tuple[str, ...]]:
+        """A page and the errors to show on it, read together (None: no such file)."""
+        with self.changed:
+            try:
+                return path.read_bytes(), self.errors
+            except OSError:  # not built (yet)
+                return None, self.errors
 
     def snapshot(self) -> tuple[int, tuple[str, ...]]:
         with self.changed:
@@ -120,11 +137,10 @@ class _Handler(SimpleHTTPRequestHandler):
             path = Path(self.directory) / "404.html"
         if path.suffix != ".html":
             return False
-        try:
-            page = path.read_bytes()
-        except OSError:  # not built (yet), or swapped away between the checks
+        page, errors = self.server.state.read(path)
+        if page is None:  # not built (yet), or swapped away between the checks
             page = b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-        data = inject(page, self.server.state.snapshot()[1])
+        data = inject(page, errors)
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -219,7 +235,7 @@ def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -
     t0 = time.perf_counter()
     errors: tuple[str, ...] = ()
     try:
-        result = build(site, out, base_url=url, drafts=drafts)
+        result = build(site, out, base_url=url, drafts=drafts, swap_guard=state.swapping())
     except KhabarError as exc:
         errors = tuple(d.format() for d in exc.diagnostics)
     except Exception:  # a bug in Khabar must not stop the server either

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar.serve import EVENTS, inject
+from khabar.serve import EVENTS, BuildState, inject
 from khabar.serve import serve as serve_site
 
 SITES = Path(__file__).resolve().parent / "sites"
@@ -108,3 +108,44 @@ def test_inject_escapes_errors() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
     assert "<script>alert(1)" not in out
     assert "khabar-build-error" not in inject(page, ()).decode()
+
+
+def test_a_page_is_never_read_mid_swap_nor_with_stale_errors(tmp_path: Path) -> None:
+    """A good build clears the errors in the same step that swaps its files in.
+
+    (CI once caught the new page still wearing the failed build's overlay.)"""
+    page = tmp_path / "index.html"
+    page.write_bytes(b"old")
+    state = BuildState()
+    state.publish(("x.md:1: error: broken",))
+    assert state.read(page) == (b"old", ("x.md:1: error: broken",))
+
+    inside, release = threading.Event(), threading.Event()
+    seen: list[tuple[bytes | None, tuple[str, ...]]] = []
+
+    def swap() -> None:
+        with state.swapping():
+            inside.set()
+            release.wait(5)
+            page.write_bytes(b"new")
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    assert inside.wait(5)
+    reader = threading.Thread(target=lambda: seen.append(state.read(page)))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive(), "a read waits while the files are being replaced"
+    release.set()
+    swapper.join(5)
+    reader.join(5)
+    assert seen == [(b"new", ())]
+    assert state.read(tmp_path / "missing.html") == (None, ())
+
+
+def test_a_failed_swap_keeps_the_errors(tmp_path: Path) -> None:
+    state = BuildState()
+    state.publish(("x.md:1: error: broken",))
+    with pytest.raises(OSError), state.swapping():
+        raise OSError("disk full")
+    assert state.snapshot()[1] == ("x.md:1: error: broken",)
