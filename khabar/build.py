@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +30,10 @@ from .render import (
     Contexts,
     SiteView,
     StoryView,
+    Wanted,
     derive,
     environment,
+    everything,
     pages,
     render_page,
     theme_dir,
@@ -53,6 +55,7 @@ class BuildResult:
     rendered: int = 0  # files rendered in this run (the rest came from the cache)
     written: int = 0  # files written or deleted in the output folder
     skipped: bool = False  # nothing changed: not even loaded
+    partial: bool = False  # only the outputs of stories whose bodies changed were planned
 
 
 @dataclass(frozen=True)
@@ -105,19 +108,23 @@ class Task:
 
 
 class Plan:
-    """Every output of the site with its fingerprint; renders any of them on demand."""
+    """Every output of the site with its fingerprint; renders any of them on demand.
 
-    def __init__(self, site: SiteView, env: jinja2.Environment, salt: str) -> None:
+    With `only` (output paths), a partial plan: just those pages and feeds, and none of the
+    small files made whole (they cannot have changed when `only` is worked out right)."""
+
+    def __init__(self, site: SiteView, env: jinja2.Environment, salt: str,
+                 only: set[str] | None = None) -> None:
         root = site.config.root
         self.site, self.env = site, env
         self.fixed = Output()  # small files made whole every time (CSS, sitemaps, static)
         css = _stylesheet(root)
         css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
             hashlib.sha256(css).hexdigest()[:10]
-        self.fixed.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
-        self.specs = pages(site)
+        want: Wanted = everything if only is None else lambda r: output_path(r) in only
+        self.specs = pages(site, want)
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
-        self.feeds = feeds.catalogue(site)
+        self.feeds = feeds.catalogue(site, want)
         self.fragments: feeds.Fragments = {}
         self._prints = cache.Fingerprints(f"{salt}\0{css_href}",
                                           (StoryView, Story, feeds.Entry))
@@ -133,6 +140,11 @@ class Plan:
                 route = feeds.route(feed, kind)
                 self.tasks.append(Task(output_path(route), f"feed {route}", "feed", i))
         self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
+        self.uses: list[tuple[str, ...]] = []  # by task: the slugs of the stories it shows
+        if only is not None:
+            self.tasks = [t for t in self.tasks if t.path in only]
+            return
+        self.fixed.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
         self.fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, env),
                        "the feed list")
         own_robots = (root / "static" / "robots.txt").is_file()
@@ -161,9 +173,13 @@ class Plan:
                                extra)
 
     def fingerprint_all(self) -> None:
-        """Every task's fingerprint. In one process: workers would each digest again the
-        stories that many pages share (measured slower on two cores)."""
-        self.fingerprints = [self.fingerprint(task) for task in self.tasks]
+        """Every task's fingerprint, and the stories each depends on. In one process:
+        workers would each digest again the stories that many pages share (measured slower
+        on two cores)."""
+        self.fingerprints, self.uses = [], []
+        for task in self.tasks:
+            self.fingerprints.append(self.fingerprint(task))
+            self.uses.append(tuple(sorted(sys.intern(s) for s in self._prints.touched)))
 
     def render(self, task: Task) -> bytes:
         if task.kind == "page":
@@ -194,6 +210,8 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
         return [_render_one(plan, task, staging) for task in tasks]
+    for name in plan.env.list_templates(extensions=("html", "xml", "opml")):
+        plan.env.get_template(name)  # compiled (or loaded) once, not again in each worker
     size = max(16, len(tasks) // (workers * 8))
     chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
     out: list[bytes | None] = []
@@ -296,11 +314,18 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                    parallel=parallel)
     site = loaded.site
     clock.lap("load")
-    env = environment(site_dir)
+    compiled = site_dir / cache.CACHE_DIR / "jinja"
+    compiled.mkdir(parents=True, exist_ok=True)
+    env = environment(site_dir, compiled)
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
-    plan: Plan = _template_errors(lambda: Plan(site, env, salt))
-    clock.lap("plan")
+    salt_key = hashlib.sha256(salt.encode()).hexdigest()
+    static = cache.stamps([site_dir / "static"])
+    sources = _sources(loaded.known)
+    partial = changed_only(state, out, salt_key, static, sources, site)
+    only = partial[0] if partial is not None else None
+    plan: Plan = _template_errors(lambda: Plan(site, env, salt, only))
+    clock.lap("plan" if partial is None else f"plan ({len(plan.tasks)} outputs)")
     plan.fingerprint_all()
     previous = state.outputs if state is not None and out.is_dir() else {}
     todo = [t for t, fp in zip(plan.tasks, plan.fingerprints, strict=True)
@@ -308,29 +333,84 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     clock.lap("fingerprints")
     build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
     staging = Staging(out, build_id)
+    expected = {t.path for t in plan.tasks} if partial is None else set(previous)
     try:
         _template_errors(lambda: _render_to(plan, todo, staging, parallel))
         clock.lap("render")
         with swap_guard or nullcontext():
-            written = staging.commit([t.path for t in todo], plan.fixed,
-                                     {t.path for t in plan.tasks},
+            written = staging.commit([t.path for t in todo], plan.fixed, expected,
                                      set(previous) if previous else None)
     except BaseException:
         staging.abort(t.path for t in todo)
         raise
     clock.lap("write")
+    outputs = {t.path: fp for t, fp in zip(plan.tasks, plan.fingerprints, strict=True)}
+    uses = dict(zip((t.path for t in plan.tasks), plan.uses, strict=True))
+    if partial is None:
+        outputs.update((p, hashlib.sha256(d).digest()) for p, d in plan.fixed.items())
+        shapes = _shapes(site)
+    else:
+        assert state is not None
+        outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
+        shapes = {**state.shapes, **partial[1]}
     new_state = cache.State(config_digest=loaded.config_digest, articles=loaded.known,
-                            markdown=loaded.bodies.used,
-                            outputs={**{p: hashlib.sha256(d).digest() for p, d in
-                                        plan.fixed.items()},
-                                     **{t.path: fp for t, fp in
-                                        zip(plan.tasks, plan.fingerprints, strict=True)}},
-                            out=str(out))
+                            markdown=loaded.bodies.used, outputs=outputs, out=str(out),
+                            files=state.files if partial is not None and state else 0,
+                            salt=salt_key, static=static, sources=sources, shapes=shapes,
+                            uses=uses)
     cache.save(site_dir, new_state, quick, build_id)
     clock.lap("save cache")
-    return BuildResult(out=out, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),
+    return BuildResult(out=out, pages=len(plan.specs), files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),
-                       rendered=len(todo), written=written)
+                       rendered=len(todo), written=written, partial=partial is not None)
+
+
+def _sources(known: content.Known) -> dict[str, str]:
+    """Each slug's files (by content hash): a story is made from its slug's files alone."""
+    by_slug: dict[str, list[str]] = {}
+    for path, (_stamp, sha, article) in known.items():
+        by_slug.setdefault(article.slug, []).append(f"{path}\0{sha}")
+    return {slug: hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+            for slug, parts in by_slug.items()}
+
+
+_SHAPE_FIELDS = tuple(f.name for f in fields(Story) if f.name not in ("html", "path"))
+
+
+def _shapes(site: SiteView, slugs: set[str] | None = None) -> dict[tuple[str, str], bytes]:
+    """A digest of each story as lists, feeds' choice of entries, sitemaps and the page set
+    see it: everything of a Story but its body (and where it was read from)."""
+    return {(lang, s.slug): cache.digest(tuple(getattr(s, f) for f in _SHAPE_FIELDS))
+            for lang, stories in site.stories.items() for s in stories
+            if slugs is None or s.slug in slugs}
+
+
+def changed_only(state: cache.State | None, out: Path, salt_key: str, static: str,
+                 sources: dict[str, str], site: SiteView
+                 ) -> tuple[set[str], dict[tuple[str, str], bytes]] | None:
+    """The outputs to redo when only some stories' bodies changed, with their new shapes;
+    None when the whole site must be planned again.
+
+    A story's pages and feed entries depend on its own files alone (and on the code,
+    theme, site.yaml and options, all in `salt_key`). When no story came or went and the
+    changed ones still look the same in lists (same title, date, tags, state...), every
+    page keeps its place, and only the outputs whose last fingerprint covered a changed
+    story can differ: the last build recorded those in `uses`."""
+    if state is None or not state.uses or state.out != str(out) or state.salt != salt_key \
+            or state.static != static or state.sources.keys() != sources.keys() \
+            or not out.is_dir():
+        return None
+    changed = {slug for slug, digest in sources.items() if state.sources[slug] != digest}
+    if not changed:
+        return None  # inputs touched but equal, or outputs gone: the full check is cheap
+    shapes = _shapes(site, changed)
+    if shapes != {k: v for k, v in state.shapes.items() if k[1] in changed}:
+        return None
+    root = f"{out}{os.sep}"
+    if not all(os.path.isfile(root + path) for path in state.outputs):
+        return None  # files deleted by hand: the full plan finds and remakes them
+    return {path for path, slugs in state.uses.items() if not changed.isdisjoint(slugs)}, \
+        shapes
 
 
 class _Clock:

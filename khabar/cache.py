@@ -32,7 +32,7 @@ from . import __version__
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
-FORMAT = 2  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 3  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -48,6 +48,15 @@ class State:
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in
+    files: int = 0  # how many files that folder had after the build
+    # for a partial rebuild (see build.changed_only): what the plan was made from
+    salt: str = ""  # a digest of the code, theme, site.yaml and build options
+    static: str = ""  # names, sizes and mtimes under static/
+    sources: dict[str, str] = field(default_factory=dict)  # slug: digest of its files
+    shapes: dict[tuple[str, str], bytes] = field(
+        default_factory=dict)  # (lang, slug): digest of what lists show of the story
+    uses: dict[str, tuple[str, ...]] = field(
+        default_factory=dict)  # page or feed path: slugs of the stories it shows
 
 
 def folder(site: Path, out: Path) -> Path:
@@ -68,8 +77,13 @@ def code_digest() -> str:
 
 def quick_digest(site: Path, theme: Path, options: str) -> str:
     """Names, sizes and mtimes of every input, plus the options: cheap to compute."""
-    h = hashlib.sha256(f"{code_digest()}\0{options}\n".encode())
-    roots = [site / "site.yaml", *(site / d for d in INPUT_DIRS), theme]
+    return stamps([site / "site.yaml", *(site / d for d in INPUT_DIRS), theme],
+                  f"{code_digest()}\0{options}\n")
+
+
+def stamps(roots: list[Path], start: str = "") -> str:
+    """A digest of the names, sizes and modification times of the files under `roots`."""
+    h = hashlib.sha256(start.encode())
     for root in roots:
         h.update(f"[{root}]\n".encode())
         if root.is_file():
@@ -121,8 +135,11 @@ def load(site: Path, out: Path) -> State | None:
 
 
 def save(site: Path, state: State, quick: str, build_id: str) -> None:
-    """Write both files atomically (temp file, then rename)."""
+    """Write both files atomically (temp file, then rename). `state.files` is counted
+    here unless the caller knows it."""
     where = folder(site, Path(state.out))
+    if not state.files:
+        state.files = count_files(Path(state.out))
     where.mkdir(parents=True, exist_ok=True)
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=where)
@@ -135,7 +152,7 @@ def save(site: Path, state: State, quick: str, build_id: str) -> None:
         raise
     _atomic(where / QUICK_FILE, json.dumps(
         {"key": KEY, "quick": quick, "out": state.out, "build": build_id,
-         "files": count_files(Path(state.out))}).encode())
+         "files": state.files}).encode())
 
 
 def _atomic(path: Path, data: bytes) -> None:
@@ -153,16 +170,20 @@ class Fingerprints:
     """Digests of what an output is made from, computed without rendering it.
 
     Values are pickled; large shared objects (a story shown on many pages: dataclasses of
-    the `shared` types) are replaced by their own digest, computed once per build.
+    the `shared` types) are replaced by their own digest, computed once per build. The
+    `slug`s of the shared objects a digest covered are left in `touched`: the stories
+    that output depends on.
     """
 
     def __init__(self, salt: str, shared: tuple[type, ...]) -> None:
         self.salt = salt.encode()
         self.shared = shared
         self._memo: dict[int, tuple[Any, bytes]] = {}
+        self.touched: set[str] = set()
 
     def _stable(self, obj: Any) -> Any:
         if isinstance(obj, self.shared):
+            self.touched.add(getattr(obj, "slug"))  # noqa: B009 (any shared type has one)
             hit = self._memo.get(id(obj))
             if hit is None:
                 # long texts (a story's HTML, shared by its Story and its views) are hashed
@@ -190,6 +211,7 @@ class Fingerprints:
         return hit[1]
 
     def of(self, *parts: Any) -> bytes:
+        self.touched = set()
         data = _dumps([self._stable(part) for part in parts])
         return hashlib.sha256(self.salt + data).digest()
 
@@ -202,3 +224,8 @@ def _dumps(value: Any) -> bytes:
     pickler.fast = True  # no memo; our values have no cycles
     pickler.dump(value)
     return buf.getvalue()
+
+
+def digest(value: Any) -> bytes:
+    """A digest of a plain value (see `_dumps`)."""
+    return hashlib.sha256(_dumps(value)).digest()

@@ -58,7 +58,7 @@ class Article:
     slug: str
     lang: str
     path: str  # as messages show it
-    file: Path
+    filename: str  # where it was read from (a str: pickles much faster than a Path)
     title: str
     date: datetime
     updated: datetime | None
@@ -72,18 +72,25 @@ class Article:
     body_line: int  # the file line the body starts on
     sha256: str  # of the whole file's bytes: what a translation records as its source
 
+    @property
+    def file(self) -> Path:
+        return Path(self.filename)
+
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def discover(config: SiteConfig) -> list[Path]:
-    """Every Markdown file under content/, in a stable order."""
+    """Every Markdown file under content/ (not in hidden folders), in a stable order."""
     root = config.content_dir
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*.md") if p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        found.extend(os.path.join(dirpath, name) for name in filenames
+                     if name.endswith(".md") and not name.startswith("."))
+    return [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep))
+            if os.path.isfile(p)]  # not a dangling link
 
 
 def split_front_matter(raw: str) -> tuple[str, str, int] | None:
@@ -230,7 +237,7 @@ def read(path: Path, config: SiteConfig, errors: Collector,
                      f"({BRIEF_MAX_CHARS} characters)", "make it kind: article")
     if fields.failed or date is None:
         return None
-    return Article(slug=slug, lang=lang, path=shown, file=path, title=title, date=date,
+    return Article(slug=slug, lang=lang, path=shown, filename=str(path), title=title, date=date,
                    updated=updated,
                    summary=summary, kind=kind, draft=draft, source=source, terms=terms,
                    translation=translation, body=body, body_line=body_line,

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from . import __version__, dates
 from .config import Taxonomy
 from .i18n import strings
-from .render import FeedLinks, Link, PageSpec, SiteView
+from .render import FeedLinks, Link, PageSpec, SiteView, Wanted, everything
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls
@@ -61,6 +61,7 @@ class Version:
 class Entry:
     """One story as every feed of its language shows it."""
 
+    slug: str  # the story's
     id: str  # the absolute permalink: stable across builds, unique per language
     url: str
     lang: str
@@ -178,7 +179,7 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
                  urls.absolute(urls.term(lang, tax.key, slug)))
         for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
     return Entry(
-        id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
+        slug=s.slug, id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
         summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
         content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
         published=s.date, updated=max(s.updated or s.date, s.date),
@@ -188,9 +189,15 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         source_url=(s.source.url or "") if s.source else "")
 
 
-def catalogue(site: SiteView) -> tuple[Feed, ...]:
-    """Every feed of the site: each language's, then each of its terms' (those with pages)."""
+def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
+    """Every feed of the site: each language's, then each of its terms' (those with pages).
+
+    Only the feeds `want`ed (by the route of any of their files) get their entries."""
     cfg, urls = site.config, site.urls
+
+    def wanted(lang: str, taxonomy: str | None = None, term: str | None = None) -> bool:
+        return any(want(Urls.feed(kind, lang, taxonomy, term)) for kind in KINDS)
+
     limit = cfg.feeds.items
     published = _published(site)
     feeds: list[Feed] = []
@@ -216,7 +223,7 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
             description=clean_line(cfg.description.get(lang, "")) or title,
             home=urls.absolute(urls.home(lang)),
             urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
-            entries=pick(site.stories[lang])))
+            entries=pick(site.stories[lang]) if wanted(lang) else ()))
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
             for group in site.terms[lang][tax.key]:
@@ -227,7 +234,8 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
                     home=urls.absolute(urls.term(lang, tax.key, group.term)),
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},
-                    author=title, entries=pick(group.stories)))
+                    author=title,
+                    entries=pick(group.stories) if wanted(lang, tax.key, group.term) else ()))
     return tuple(feeds)
 
 

@@ -31,8 +31,11 @@ def theme_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "templates"
 
 
-def environment(site_root: Path) -> jinja2.Environment:
-    """Site templates first, then the default theme; autoescape on for every template."""
+def environment(site_root: Path, compiled: Path | None = None) -> jinja2.Environment:
+    """Site templates first, then the default theme; autoescape on for every template.
+
+    `compiled`: a folder where Jinja keeps compiled templates between runs (checked
+    against each template's source, so an edited template is compiled again)."""
     loaders: list[jinja2.BaseLoader] = []
     own = site_root / "templates"
     if own.is_dir() and own.resolve() != theme_dir().resolve():
@@ -45,6 +48,7 @@ def environment(site_root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
     )
 
 
@@ -162,11 +166,22 @@ class _Views:
         return dates.number(n, self.lang)
 
 
-def pages(site: SiteView) -> list[PageSpec]:
-    """Every HTML page of the site, with hreflang alternates resolved."""
+Wanted = Callable[[str], bool]  # by route: is this page's (or feed's) content needed?
+
+
+def everything(_route: str) -> bool:
+    return True
+
+
+def pages(site: SiteView, want: Wanted = everything) -> list[PageSpec]:
+    """Every HTML page of the site, with hreflang alternates resolved.
+
+    Only the pages `want`ed get their context (the others an empty one, and maybe no
+    title): an incremental build that redoes a few pages still needs every page's route
+    for the alternates."""
     specs: list[PageSpec] = []
     for language in site.config.languages:
-        specs.extend(_language_pages(site, language.code))
+        specs.extend(_language_pages(site, language.code, want))
     specs.append(_root(site))
     specs.append(PageSpec(route=site.urls.not_found(), lang=site.config.default_language,
                           template="404.html", key=("404",), title="404", context={},
@@ -181,17 +196,37 @@ def pages(site: SiteView) -> list[PageSpec]:
     return specs
 
 
-def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
+class _Lazy(dict[str, StoryView]):
+    """Story views made on first use: a partial build looks at few of them."""
+
+    def __init__(self, make: Callable[[str], StoryView]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, slug: str) -> StoryView:
+        view = self[slug] = self.make(slug)
+        return view
+
+
+def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpec]:
     v = _Views(site, lang)
     urls, cfg, t = site.urls, site.config, v.t
     stories = site.stories[lang]
     days = site.days[lang]
-    views = {s.slug: v.story(s) for s in stories}
+    by_slug = {s.slug: s for s in stories}
+    views = _Lazy(lambda slug: v.story(by_slug[slug]))
     # lists show titles and summaries, never bodies: without the body, a list page's
     # fingerprint changes only when what it shows changes
-    teasers = {slug: replace(view, html="") for slug, view in views.items()}
-    day_links = [Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
-                      note=v.number(len(d.stories))) for d in days]
+    teasers = _Lazy(lambda slug: replace(views[slug], html=""))
+    made_links: dict[int, Link] = {}
+
+    def day_link(i: int) -> Link:  # dates are slow to format: only those shown
+        link = made_links.get(i)
+        if link is None:
+            d = days[i]
+            link = made_links[i] = Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
+                                        note=v.number(len(d.stories)))
+        return link
 
     def briefing_context(i: int) -> dict[str, Any]:
         d = days[i]
@@ -199,41 +234,55 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
             "day_text": v.day_text(d.day), "day_iso": d.day.isoformat(),
             "reports": [teasers[s.slug] for s in d.stories if s.kind == "article"],
             "briefs": [teasers[s.slug] for s in d.stories if s.kind != "article"],
-            "newer": day_links[i - 1] if i > 0 else None,
-            "older": day_links[i + 1] if i + 1 < len(days) else None,
-            "recent": day_links[:RECENT_DAYS],
+            "newer": day_link(i - 1) if i > 0 else None,
+            "older": day_link(i + 1) if i + 1 < len(days) else None,
+            "recent": [day_link(k) for k in range(min(RECENT_DAYS, len(days)))],
         }
 
     site_title = cfg.title.get(lang, "")
-    home_ctx = briefing_context(0) if days else {
+    route = urls.home(lang)
+    home_ctx = {} if not want(route) else briefing_context(0) if days else {
         "day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
         "older": None, "recent": []}
-    yield PageSpec(urls.home(lang), lang, "home.html", ("home",), site_title, home_ctx,
+    yield PageSpec(route, lang, "home.html", ("home",), site_title, home_ctx,
                    description=cfg.description.get(lang, ""))
     for i, d in enumerate(days):
-        ctx = briefing_context(i)
-        yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
-                       ("briefing", d.day.isoformat()), f"{t['briefing']}: {ctx['day_text']}",
-                       ctx)
-    yield PageSpec(urls.briefings(lang), lang, "briefings.html", ("briefings",), t["briefings"],
-                   {"days": day_links})
+        route = urls.briefing(lang, d.day)
+        if want(route):
+            yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()),
+                           f"{t['briefing']}: {day_link(i).label}", briefing_context(i))
+        else:
+            yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()), "", {})
+    route = urls.briefings(lang)
+    yield PageSpec(route, lang, "briefings.html", ("briefings",), t["briefings"],
+                   {"days": [day_link(i) for i in range(len(days))]} if want(route) else {})
     for s in stories:
-        view = views[s.slug]
-        yield PageSpec(urls.article(lang, s.slug), lang, "article.html", ("article", s.slug),
-                       s.title, {"story": view}, description=shorten(s.summary, 200),
-                       indexable=s.state != PENDING)
+        route = urls.article(lang, s.slug)
+        yield PageSpec(route, lang, "article.html", ("article", s.slug),
+                       s.title, {"story": views[s.slug]} if want(route) else {},
+                       description=shorten(s.summary, 200), indexable=s.state != PENDING)
     for tax in cfg.taxonomies:
         groups = site.terms[lang][tax.key]
-        ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
-        links = [Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
-                      note=v.number(len(g.stories))) for g in ranked]
-        yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
-                       ("taxonomy", tax.key), tax.title.get(lang, tax.key),
-                       {"taxonomy_title": tax.title.get(lang, tax.key), "terms": links})
+        route = urls.taxonomy(lang, tax.key)
+        ctx: dict[str, Any] = {}
+        if want(route):
+            ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
+            ctx = {"taxonomy_title": tax.title.get(lang, tax.key), "terms": [
+                Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
+                     note=v.number(len(g.stories))) for g in ranked]}
+        yield PageSpec(route, lang, "taxonomy.html",
+                       ("taxonomy", tax.key), tax.title.get(lang, tax.key), ctx)
         for g in groups:
             chunks = paginate(g.stories, cfg.per_page)
             name = v.term_name(tax, g.term)
             for n, chunk in enumerate(chunks, start=1):
+                route = urls.term(lang, tax.key, g.term, n)
+                title = name if n == 1 else f"{name} ({t['page']} {v.number(n)})"
+                if not want(route):
+                    yield PageSpec(route, lang, "term.html",
+                                   ("term", tax.key, g.term, str(n)), title, {})
+                    continue
+
                 def page_link(k: int, tax_key: str = tax.key, term: str = g.term) -> Link:
                     return Link(v.number(k), urls.href(urls.term(lang, tax_key, term, k)))
                 ctx = {
@@ -250,8 +299,7 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                               for o in cfg.languages if o.code != lang
                               and any(x.term == g.term for x in site.terms[o.code][tax.key])],
                 }
-                title = name if n == 1 else f"{name} ({t['page']} {v.number(n)})"
-                yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
+                yield PageSpec(route, lang, "term.html",
                                ("term", tax.key, g.term, str(n)), title, ctx)
 
 

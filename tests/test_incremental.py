@@ -30,28 +30,52 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 NEWS = "content/news"
-EDITS: list[tuple[str, Callable[[Path], None]]] = [
-    ("body", lambda s: edit(s / NEWS / "oslo-talks.fa.md", "برگزار شد.\n",
-                            "برگزار شد و ادامه دارد.\n")),
-    ("title", lambda s: edit(s / NEWS / "haftar-turkey.en.md",
-                             "title: Haftar's forces", "title: Haftar's army")),
-    ("tag", lambda s: edit(s / NEWS / "oslo-talks.fa.md", "countries: [norway, libya]",
-                           "countries: [norway, turkey]")),
-    ("add", lambda s: write(s / NEWS / "new-story.fa.md", """
+# (name, the edit, whether only the changed story's outputs may be planned again)
+EDITS: list[tuple[str, Callable[[Path, Path], object], bool]] = [
+    ("body", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "---\nدیدار", "---\nامروز دیدار"),
+     True),
+    ("summary", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "برگزار شد.\n",
+                                  "برگزار شد و ادامه دارد.\n"), False),
+    # the reviewed English translation of this one goes stale: its lists show a badge now
+    ("body under a reviewed translation", lambda s, o: edit(
+        s / NEWS / "haftar-turkey.fa.md", "| لیبی | طرابلس |", "| لیبی | بنغازی |"), False),
+    ("translation body, a later paragraph", lambda s, o: edit(
+        s / NEWS / "haftar-turkey.en.md", "on **Facebook**.\n",
+        "on **Facebook**.\n\nMore details followed.\n"), True),
+    # no summary in the front matter: the first paragraph is the summary lists show
+    ("translation body, the first paragraph", lambda s, o: edit(
+        s / NEWS / "haftar-turkey.en.md", "announced it", "announced this"), False),
+    ("body, with an output file deleted by hand", lambda s, o: (
+        (o / "en/index.html").unlink(),
+        edit(s / NEWS / "oslo-talks.fa.md", "امروز دیدار", "دیروز دیدار")), False),
+    ("title", lambda s, o: edit(s / NEWS / "haftar-turkey.en.md",
+                                "title: Haftar's forces", "title: Haftar's army"), False),
+    ("tag", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "countries: [norway, libya]",
+                              "countries: [norway, turkey]"), False),
+    ("add", lambda s, o: write(s / NEWS / "new-story.fa.md", """
         ---
         title: خبر تازه درباره نروژ
         date: 2024-11-26T08:00
         countries: [norway]
         ---
         متن خبر تازه.
-        """)),
-    ("delete", lambda s: (s / NEWS / "turkey-brief.fa.md").unlink()),
-    ("template", lambda s: write(s / "templates/_briefing.html",
-                                 (Path(__file__).parents[1] / "templates/_briefing.html")
-                                 .read_text().replace("<h2>", "<h2 class='x'>"))),
-    ("site.yaml", lambda s: edit(s / "site.yaml", "en: Test Briefing", "en: Test Digest")),
-    ("static", lambda s: write(s / "static/extra/notes.txt", "notes")),
-    ("stylesheet", lambda s: write(s / "templates/style.css", "body { color: red }\n")),
+        """), False),
+    ("body of the new story", lambda s, o: edit(s / NEWS / "new-story.fa.md", "متن خبر تازه.",
+                                                "متن خبر تازه و بلندتر."), False),
+    ("delete", lambda s, o: (s / NEWS / "turkey-brief.fa.md").unlink(), False),
+    ("template", lambda s, o: write(s / "templates/_briefing.html",
+                                    (Path(__file__).parents[1] / "templates/_briefing.html")
+                                    .read_text().replace("<h2>", "<h2 class='x'>")), False),
+    ("body after a template edit", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md",
+                                                     "دیروز دیدار", "امروز دیدار"), True),
+    ("site.yaml", lambda s, o: edit(s / "site.yaml", "en: Test Briefing", "en: Test Digest"),
+     False),
+    ("static", lambda s, o: write(s / "static/extra/notes.txt", "notes"), False),
+    ("body and static together", lambda s, o: (
+        write(s / "static/extra/notes.txt", "more notes"),
+        edit(s / NEWS / "oslo-talks.fa.md", "امروز دیدار", "دیدار")), False),
+    ("stylesheet", lambda s, o: write(s / "templates/style.css", "body { color: red }\n"),
+     False),
 ]
 
 
@@ -61,10 +85,11 @@ def test_incremental_equals_clean_after_each_edit(mini_site: Path, tmp_path: Pat
     assert first.rendered == first.files - len([p for p in snapshot(out)
                                                 if not p.endswith((".html", ".xml", ".json"))]) \
         or first.rendered > 0
-    for name, change in EDITS:
-        change(mini_site)
+    for name, change, partial in EDITS:
+        change(mini_site, out)
         result = build(mini_site, out)
         assert not result.skipped, name
+        assert result.partial == partial, name
         assert snapshot(out) == clean_build(mini_site, tmp_path, name), name
 
 
