@@ -9,7 +9,6 @@ rendered again and unchanged output files are neither rendered nor rewritten.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
 import sys
@@ -87,11 +86,15 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
     # the working folder too: cached articles carry paths as messages show them
     config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
                                    + f"\0{base_url}\0{Path.cwd()}".encode()).hexdigest()
-    reuse = state is not None and state.config_digest == config_digest
-    known: content.Known = dict(state.articles) if state is not None and reuse else {}
+    known: content.Known = {}
+    if state is not None and state.config_digest == config_digest:
+        # the cache keeps no body it has the HTML of: without that HTML, read the file again
+        known = {path: hit for path, hit in state.articles.items()
+                 if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
+                 in state.markdown}
     articles = content.load(config, include_drafts=drafts, known=known)
     bodies = Bodies(MarkdownRenderer(), state.markdown if state is not None else None)
-    bodies.prefetch([(a.body, config.language(a.lang).dir) for a in articles],
+    bodies.prefetch([(a, config.language(a.lang).dir) for a in articles],
                     _workers() if parallel else 1)
     stories = assemble(config, articles, bodies)
     return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
@@ -207,6 +210,7 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     plan: only results are pickled); with `staging`, each file is written there and None
     returned."""
     workers = _workers()
+    import multiprocessing  # here: a no-change build never needs it
     if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
         return [_render_one(plan, task, staging) for task in tasks]
@@ -353,7 +357,13 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
         assert state is not None
         outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
         shapes = {**state.shapes, **partial[1]}
-    new_state = cache.State(config_digest=loaded.config_digest, articles=loaded.known,
+    rendered = loaded.bodies.used
+    dirs = {lang.code: lang.dir for lang in site.config.languages}
+    articles = {path: (stamp, sha, replace(a, body="") if a.body and
+                       (a.body_sha, dirs[a.lang]) in rendered else a)
+                for path, (stamp, sha, a) in loaded.known.items()}
+    new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
+                            articles=articles,
                             markdown=loaded.bodies.used, outputs=outputs, out=str(out),
                             files=state.files if partial is not None and state else 0,
                             salt=salt_key, static=static, sources=sources, shapes=shapes,

@@ -42,6 +42,7 @@ class State:
     """What the next build may reuse; see the module docstring."""
 
     key: str = KEY
+    code: str = ""  # code_digest() of the Khabar that parsed and rendered what is kept here
     config_digest: str = ""
     articles: dict[str, tuple[tuple[int, int], str, Any]] = field(
         default_factory=dict)  # path: ((size, mtime_ns), sha, Article): content.Known
@@ -129,7 +130,7 @@ def load(site: Path, out: Path) -> State | None:
             state = pickle.load(fh)
     except Exception:  # corrupt, truncated, or pickled by other code: start afresh
         return None
-    if not isinstance(state, State) or state.key != KEY:
+    if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
         return None
     return state
 

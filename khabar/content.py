@@ -70,6 +70,8 @@ class Article:
     translation: Translation | None
     body: str
     body_line: int  # the file line the body starts on
+    body_sha: str  # of the body: the key of its rendered HTML (the build cache keeps that,
+    #                not the body, of every article it rendered)
     sha256: str  # of the whole file's bytes: what a translation records as its source
 
     @property
@@ -241,6 +243,7 @@ def read(path: Path, config: SiteConfig, errors: Collector,
                    updated=updated,
                    summary=summary, kind=kind, draft=draft, source=source, terms=terms,
                    translation=translation, body=body, body_line=body_line,
+                   body_sha=sha256_bytes(body.encode()),
                    sha256=sha256_bytes(data))
 
 

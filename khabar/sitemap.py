@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from xml.sax.saxutils import escape
 
 from . import dates
 from .render import PageSpec, SiteView
@@ -29,7 +28,9 @@ HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 def _x(text: str) -> str:
     """Text for an XML element or a double-quoted attribute."""
-    return escape(text, {'"': "&quot;"})
+    # not xml.sax.saxutils: it imports urllib.request, ssl and http.client
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
+        .replace('"', "&quot;")
 
 
 @dataclass(frozen=True)

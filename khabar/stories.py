@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,17 +55,18 @@ class Bodies:
         self.known = known if known is not None else {}
         self.used: dict[tuple[str, str], Rendered] = {}
 
-    def prefetch(self, wanted: Sequence[tuple[str, str]], workers: int) -> None:
+    def prefetch(self, wanted: Sequence[tuple[Article, str]], workers: int) -> None:
         """Render the bodies not known yet, in `workers` processes when there are many:
         on a clean build Markdown is most of loading."""
         missing: dict[tuple[str, str], tuple[str, str]] = {}
-        for body, direction in wanted:
-            key = (hashlib.sha256(body.encode()).hexdigest(), direction)
+        for article, direction in wanted:
+            key = (article.body_sha, direction)
             if key not in self.known:
-                missing[key] = (body, direction)
+                missing[key] = (article.body, direction)
         if not missing:
             return
         keys, jobs = list(missing), list(missing.values())
+        import multiprocessing  # here: a no-change build never needs it
         if workers < 2 or len(jobs) < 200 or \
                 "fork" not in multiprocessing.get_all_start_methods():
             results = [self.renderer.render(b, d) for b, d in jobs]
@@ -77,8 +77,8 @@ class Bodies:
                 results = [r for part in pool.map(_render_many, chunks) for r in part]
         self.known = {**self.known, **dict(zip(keys, results, strict=True))}
 
-    def render(self, body: str, direction: str) -> Rendered:
-        key = (hashlib.sha256(body.encode()).hexdigest(), direction)
+    def render(self, body: str, direction: str, sha: str | None = None) -> Rendered:
+        key = (sha or hashlib.sha256(body.encode()).hexdigest(), direction)
         hit = self.known.get(key) or self.renderer.render(body, direction)
         self.used[key] = hit
         return hit
@@ -114,7 +114,8 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
 def _story(a: Article, origin: Article | None, lang: str, direction: str,
            renderer: MarkdownRenderer | Bodies) -> Story:
     meta = origin or a
-    rendered = renderer.render(a.body, direction)
+    rendered = renderer.render(a.body, direction, a.body_sha) if isinstance(renderer, Bodies) \
+        else renderer.render(a.body, direction)
     if a.translation is None:
         state, stale = ORIGINAL, False
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,8 @@ def test_no_change_stops_early_and_touches_nothing(mini_site: Path, tmp_path: Pa
     assert not again.skipped and (out / "fa/index.html").is_file()
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "quick-garbage"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "quick-garbage",
+                                    "other-code", "no-html"])
 def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) -> None:
     out = tmp_path / "out"
     build(mini_site, out)
@@ -129,6 +131,16 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
         state.write_bytes(state.read_bytes()[:100])
     elif damage == "foreign":
         state.write_bytes(pickle.dumps(cache.State(key="khabar 0.0.1 cache 0 python (2, 7)")))
+    elif damage == "other-code":  # parsed and rendered by another Khabar: not reused
+        kept = pickle.loads(state.read_bytes())
+        kept.code, kept.markdown = "0" * 64, {k: replace(v, html="<p>stale</p>")
+                                              for k, v in kept.markdown.items()}
+        state.write_bytes(pickle.dumps(kept))
+    elif damage == "no-html":  # articles kept without bodies, and their HTML gone
+        kept = pickle.loads(state.read_bytes())
+        assert all(not a.body for _stamp, _sha, a in kept.articles.values() if not a.draft)
+        kept.markdown = {}
+        state.write_bytes(pickle.dumps(kept))
     else:
         (cache.folder(mini_site, out) / cache.QUICK_FILE).write_text("{not json")
     edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد امروز.\n")
