@@ -126,7 +126,8 @@ class Plan:
             hashlib.sha256(css).hexdigest()[:10]
         want: Wanted = everything if only is None else lambda r: output_path(r) in only
         self.specs = pages(site, want)
-        self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site))
+        self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site),
+                                 env)
         self.feeds = feeds.catalogue(site, want)
         self.fragments: feeds.Fragments = {}
         self._prints = cache.Fingerprints(f"{salt}\0{css_href}",

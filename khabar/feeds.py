@@ -306,15 +306,16 @@ def json_feed(feed: Feed, fragments: Fragments | None = None) -> bytes:
         key = (id(e), "json")
         text = memo.get(key)
         if text is None:
-            text = memo[key] = json.dumps(json_item(e), ensure_ascii=False, indent=1)
+            # no indent: json's C encoder only runs without one (several times faster)
+            text = memo[key] = json.dumps(json_item(e), ensure_ascii=False)
         items.append(text)
     doc: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
         "feed_url": feed.urls["json"], "description": feed.description,
         "language": feed.lang, "authors": [{"name": feed.author, "url": feed.home}],
     }
-    head = json.dumps(doc, ensure_ascii=False, indent=1)
-    return (head[:-2] + ',\n "items": [' + ",".join(items) + "]\n}\n").encode("utf-8")
+    head = json.dumps(doc, ensure_ascii=False)
+    return (head[:-1] + ', "items": [\n' + ",\n".join(items) + "\n]}\n").encode("utf-8")
 
 
 def files(site: SiteView, env: jinja2.Environment, feeds: Sequence[Feed] | None = None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from . import __version__, dates
 from .config import SiteConfig, Taxonomy
@@ -332,8 +333,10 @@ class Contexts:
     be taken from it before deciding to render."""
 
     def __init__(self, site: SiteView, css_href: str, feed_links: FeedLinks = no_feeds,
-                 head: HeadData = no_head) -> None:
+                 head: HeadData = no_head, env: jinja2.Environment | None = None) -> None:
         self.site, self.css_href, self.feed_links, self.head = site, css_href, feed_links, head
+        self.env = env
+        self._items: dict[tuple[int, str], Markup] = {}
         cfg, urls = site.config, site.urls
         self.slugs = {lang: frozenset(s.slug for s in ss) for lang, ss in site.stories.items()}
         self.nav = {
@@ -342,6 +345,17 @@ class Contexts:
                      urls.href(urls.taxonomy(lang.code, tax.key))) for tax in cfg.taxonomies]
             + [Link(strings(lang.code)["briefings"], urls.href(urls.briefings(lang.code)))]
             for lang in cfg.languages}
+
+    def story_item(self, story: StoryView, t: Mapping[str, str], lang: str) -> Markup:
+        """The theme's `story_item` macro (in _macros.html), rendered once per story and
+        language however many lists show it (as Hugo's cached partials)."""
+        key = (id(story), lang)
+        hit = self._items.get(key)
+        if hit is None:
+            assert self.env is not None, "Contexts made without templates"
+            macros: Any = self.env.get_template("_macros.html").module
+            hit = self._items[key] = Markup(macros.story_item(story, t, lang))
+        return hit
 
     def of(self, spec: PageSpec) -> dict[str, Any]:
         cfg, urls = self.site.config, self.site.urls
@@ -368,6 +382,7 @@ class Contexts:
             "switch": switch, "nav": self.nav[lang.code], "css": self.css_href,
             "indexable": spec.indexable, "feeds": list(self.feed_links(spec)),
             "generator": f"Khabar {__version__}", "head": self.head(spec),
+            "story_item": self.story_item,
         }
 
 
