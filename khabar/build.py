@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -23,8 +23,9 @@ import jinja2
 
 from . import __version__, cache, content, feeds, sitemap, structured
 from . import config as config_stage
+from .config import SiteConfig
 from .errors import Diagnostic, KhabarError
-from .markup import MarkdownRenderer
+from .markup import MarkdownRenderer, Rendered
 from .render import (
     Contexts,
     SiteView,
@@ -43,6 +44,7 @@ from .write import MARKER, Output, Staging, add_tree, check_destination
 
 STYLESHEET = "style.css"
 PARALLEL_MIN = 400  # below this many files to render, one process is faster
+PARSE_PARALLEL_MIN = 200  # and below this many articles to parse
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,64 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
         known = {path: hit for path, hit in state.articles.items()
                  if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
                  in state.markdown}
-    articles = content.load(config, include_drafts=drafts, known=known)
-    bodies = Bodies(MarkdownRenderer(), state.markdown if state is not None else None)
+    fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
+    articles = content.load(config, include_drafts=drafts, known=known,
+                            parser=_Parser(_workers() if parallel else 1, fresh))
+    bodies = Bodies(MarkdownRenderer(),
+                    {**(state.markdown if state is not None else {}), **fresh})
     bodies.prefetch([(a, config.language(a.lang).dir) for a in articles],
                     _workers() if parallel else 1)
     stories = assemble(config, articles, bodies)
     return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
+
+
+class _Parser:
+    """Parses articles in forked workers when there are many, rendering each one's
+    Markdown there too (into `rendered`): on a clean build, most of loading."""
+
+    def __init__(self, workers: int, rendered: dict[tuple[str, str], Rendered]) -> None:
+        self.workers, self.rendered = workers, rendered
+
+    def __call__(self, config: SiteConfig, files: Sequence[content.Unparsed]
+                 ) -> list[tuple[content.Article | None, list[Diagnostic]]]:
+        import multiprocessing  # here: a no-change build never needs it
+        if self.workers < 2 or len(files) < PARSE_PARALLEL_MIN or \
+                "fork" not in multiprocessing.get_all_start_methods():
+            return content.parse_all(config, files)
+        global _parse_job
+        _parse_job = (config, files)
+        size = max(25, len(files) // (self.workers * 4))
+        chunks = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+                parts = pool.map(_parse_chunk, chunks)
+        finally:
+            _parse_job = None
+        out: list[tuple[content.Article | None, list[Diagnostic]]] = []
+        for part in parts:
+            for article, problems, rendered in part:
+                out.append((article, problems))
+                if article is not None and rendered is not None:
+                    self.rendered[(article.body_sha, config.language(article.lang).dir)] = \
+                        rendered
+        return out
+
+
+_parse_job: tuple[SiteConfig, Sequence[content.Unparsed]] | None = None  # inherited by fork
+
+
+def _parse_chunk(bounds: tuple[int, int]
+                 ) -> list[tuple[content.Article | None, list[Diagnostic], Rendered | None]]:
+    assert _parse_job is not None
+    config, files = _parse_job
+    renderer = MarkdownRenderer()
+    out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
+    for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
+        rendered = None
+        if article is not None:
+            rendered = renderer.render(article.body, config.language(article.lang).dir)
+        out.append((article, problems, rendered))
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,17 +167,16 @@ class Task:
 class Plan:
     """Every output of the site with its fingerprint; renders any of them on demand.
 
-    With `only` (output paths), a partial plan: just those pages and feeds, and none of the
-    small files made whole (they cannot have changed when `only` is worked out right)."""
+    With `only` (output paths), a partial plan: every page and feed is known by its path,
+    but only those are made ready to fingerprint and render (a build's worker processes
+    each take a share; a rebuild after a body edit takes the few the edit can change)."""
 
     def __init__(self, site: SiteView, env: jinja2.Environment, salt: str,
                  only: set[str] | None = None) -> None:
-        root = site.config.root
         self.site, self.env = site, env
-        self.fixed = Output()  # small files made whole every time (CSS, sitemaps, static)
-        css = _stylesheet(root)
+        self.css = _stylesheet(site.config.root)
         css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
-            hashlib.sha256(css).hexdigest()[:10]
+            hashlib.sha256(self.css).hexdigest()[:10]
         want: Wanted = everything if only is None else lambda r: output_path(r) in only
         self.specs = pages(site, want)
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site),
@@ -136,29 +189,35 @@ class Plan:
         for language_stories in site.stories.values():
             for story in language_stories:
                 self._versions.setdefault(story.slug, []).append(story)
-        self.tasks: list[Task] = [
+        self.all_tasks: list[Task] = [
             Task(output_path(spec.route), f"page {spec.route}", "page", i)
             for i, spec in enumerate(self.specs)]
         for i, feed in enumerate(self.feeds):
             for kind in feeds.KINDS:
                 route = feeds.route(feed, kind)
-                self.tasks.append(Task(output_path(route), f"feed {route}", "feed", i))
+                self.all_tasks.append(Task(output_path(route), f"feed {route}", "feed", i))
+        self.tasks = self.all_tasks if only is None else \
+            [t for t in self.all_tasks if t.path in only]
         self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
         self.uses: list[tuple[str, ...]] = []  # by task: the slugs of the stories it shows
-        if only is not None:
-            self.tasks = [t for t in self.tasks if t.path in only]
-            return
-        self.fixed.add(site.urls.asset(STYLESHEET), css, "the theme's " + STYLESHEET)
-        self.fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, env),
-                       "the feed list")
+
+    def fixed_files(self) -> Output:
+        """The small files made whole every time: stylesheet, feed list, sitemaps, static
+        files; a static file on the path of a page or feed is an error."""
+        site, root = self.site, self.site.config.root
+        fixed = Output()
+        fixed.add(site.urls.asset(STYLESHEET), self.css, "the theme's " + STYLESHEET)
+        fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, self.env),
+                  "the feed list")
         own_robots = (root / "static" / "robots.txt").is_file()
         for route, data in sitemap.files(site, self.specs, with_robots=not own_robots):
-            self.fixed.add(output_path(route), data, f"sitemap {route}")
-        add_tree(self.fixed, root / "static", root)
-        for task in self.tasks:
-            if task.path in self.fixed:
-                self.fixed.add(task.path, b"", task.origin)  # records the conflict
-        self.fixed.check()
+            fixed.add(output_path(route), data, f"sitemap {route}")
+        add_tree(fixed, root / "static", root)
+        for task in self.all_tasks:
+            if task.path in fixed:
+                fixed.add(task.path, b"", task.origin)  # records the conflict
+        fixed.check()
+        return fixed
 
     def fingerprint(self, task: Task) -> bytes:
         """A digest of everything the task's file is made from, without rendering it."""
@@ -227,6 +286,75 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     return out
 
 
+Made = tuple[str, bytes, tuple[str, ...], bool]  # path, fingerprint, slugs used, redone
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a build makes its outputs with: forked workers inherit it and take a share."""
+
+    site: SiteView
+    env: jinja2.Environment
+    salt: str
+    previous: Mapping[str, bytes]  # the last build's fingerprints
+    out: Path
+    staging: Staging
+
+    def make(self, only: set[str] | None) -> tuple[list[Made], int]:
+        """Fingerprint the outputs (all, or `only` these), render and stage those whose
+        fingerprint changed; also returns how many pages the site has."""
+        plan: Plan = _template_errors(lambda: Plan(self.site, self.env, self.salt, only))
+        plan.fingerprint_all()
+        made: list[Made] = []
+        for task, fp, used in zip(plan.tasks, plan.fingerprints, plan.uses, strict=True):
+            redo = self.previous.get(task.path) != fp or not (self.out / task.path).is_file()
+            if redo:
+                _render_one(plan, task, self.staging)
+            made.append((task.path, fp, used, redo))
+        return made, len(plan.specs)
+
+
+def _make_all(job: _Job, parallel: bool, clock: _Clock) -> tuple[list[Made], Output, int]:
+    """Every output: in forked workers, each planning, fingerprinting and rendering its
+    share (every other path, so each gets a mix of pages and feeds), while this process
+    makes the small fixed files; in this process alone for small sites."""
+    skeleton = Plan(job.site, job.env, job.salt, only=set())  # paths only: cheap
+    clock.lap("plan")
+    paths = [t.path for t in skeleton.all_tasks]
+    workers = _workers()
+    import multiprocessing  # here: a no-change build never needs it
+    if not parallel or workers < 2 or len(paths) < PARALLEL_MIN or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        made = job.make(None)[0]
+        return made, skeleton.fixed_files(), len(skeleton.specs)
+    for name in job.env.list_templates(extensions=("html", "xml", "opml")):
+        job.env.get_template(name)  # compiled (or loaded) once, not again in each worker
+    shares = [set(paths[k::workers]) for k in range(workers)]
+    with multiprocessing.get_context("fork").Pool(
+            workers, initializer=_init_job, initargs=(job, shares)) as pool:
+        pending = pool.map_async(_make_share, range(workers), chunksize=1)
+        fixed = skeleton.fixed_files()
+        parts = pending.get()
+    made = [(path, fp, tuple(sys.intern(s) for s in used), redo)
+            for part in parts for path, fp, used, redo in part]
+    clock.lap("plan, fingerprint and render in workers")
+    return made, fixed, len(skeleton.specs)
+
+
+_share: tuple[_Job, list[set[str]]] | None = None  # in workers
+
+
+def _init_job(job: _Job, shares: list[set[str]]) -> None:
+    global _share
+    _share = (job, shares)
+
+
+def _make_share(k: int) -> list[Made]:
+    assert _share is not None
+    job, shares = _share
+    return job.make(shares[k])[0]
+
+
 _worker: tuple[Plan, Sequence[Task], Staging | _Discard | None] | None = None  # in workers
 
 
@@ -286,7 +414,7 @@ def generate(site: SiteView, *, parallel: bool = True) -> Output:
     env = environment(site.config.root)
     plan: Plan = _template_errors(lambda: Plan(site, env, ""))
     output = Output()
-    for path, data in plan.fixed.items():
+    for path, data in plan.fixed_files().items():
         output.add(path, data, "")
     rendered = _template_errors(lambda: _render_to(plan, plan.tasks, None, parallel))
     for task, data in zip(plan.tasks, rendered, strict=True):
@@ -328,31 +456,30 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     static = cache.stamps([site_dir / "static"])
     sources = _sources(loaded.known)
     partial = changed_only(state, out, salt_key, static, sources, site)
-    only = partial[0] if partial is not None else None
-    plan: Plan = _template_errors(lambda: Plan(site, env, salt, only))
-    clock.lap("plan" if partial is None else f"plan ({len(plan.tasks)} outputs)")
-    plan.fingerprint_all()
-    previous = state.outputs if state is not None and out.is_dir() else {}
-    todo = [t for t, fp in zip(plan.tasks, plan.fingerprints, strict=True)
-            if previous.get(t.path) != fp or not (out / t.path).is_file()]
-    clock.lap("fingerprints")
     build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
     staging = Staging(out, build_id)
-    expected = {t.path for t in plan.tasks} if partial is None else set(previous)
+    previous = state.outputs if state is not None and out.is_dir() else {}
+    job = _Job(site, env, salt, previous, out, staging)
     try:
-        _template_errors(lambda: _render_to(plan, todo, staging, parallel))
-        clock.lap("render")
+        if partial is not None:
+            (made, specs), fixed = job.make(partial[0]), Output()
+            clock.lap(f"plan and render ({len(made)} outputs)")
+        else:
+            made, fixed, specs = _template_errors(lambda: _make_all(job, parallel, clock))
+        written = [path for path, _fp, _uses, redone in made if redone]
         with swap_guard or nullcontext():
-            written = staging.commit([t.path for t in todo], plan.fixed, expected,
-                                     set(previous) if previous else None)
+            written_or_deleted = staging.commit(
+                written, fixed,
+                set(previous) if partial is not None else {m[0] for m in made},
+                set(previous) if previous else None)
     except BaseException:
-        staging.abort(t.path for t in todo)
+        staging.abort([])
         raise
     clock.lap("write")
-    outputs = {t.path: fp for t, fp in zip(plan.tasks, plan.fingerprints, strict=True)}
-    uses = dict(zip((t.path for t in plan.tasks), plan.uses, strict=True))
+    outputs = {path: fp for path, fp, _uses, _redone in made}
+    uses = {path: used for path, _fp, used, _redone in made}
     if partial is None:
-        outputs.update((p, hashlib.sha256(d).digest()) for p, d in plan.fixed.items())
+        outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
         shapes = _shapes(site)
     else:
         assert state is not None
@@ -371,9 +498,10 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                             uses=uses)
     cache.save(site_dir, new_state, quick, build_id)
     clock.lap("save cache")
-    return BuildResult(out=out, pages=len(plan.specs), files=len(outputs),
+    return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),
-                       rendered=len(todo), written=written, partial=partial is not None)
+                       rendered=len(written), written=written_or_deleted,
+                       partial=partial is not None)
 
 
 def _sources(known: content.Known) -> dict[str, str]:
@@ -450,9 +578,10 @@ def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> Buil
     """Everything build does but writing."""
     site = load(site_dir, drafts=drafts)
     plan: Plan = _template_errors(lambda: Plan(site, environment(site_dir), ""))
+    fixed = plan.fixed_files()
     _template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
     count = sum(len(s) for s in site.stories.values())
-    return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(plan.fixed),
+    return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(fixed),
                        stories=count)
 
 

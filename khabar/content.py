@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +15,7 @@ from typing import Any
 
 from . import dates, text, yamlsrc
 from .config import SLUG, SiteConfig
-from .errors import Collector, display_path
+from .errors import Collector, Diagnostic, display_path
 
 KINDS = ("article", "brief")
 STATUSES = ("machine", "reviewed")
@@ -112,40 +112,69 @@ def split_front_matter(raw: str) -> tuple[str, str, int] | None:
 Known = dict[str, tuple[tuple[int, int], str, Article]]
 
 
+# (file, its bytes, its path as messages show it): a file to parse
+Unparsed = tuple[Path, bytes, str]
+# parses a batch of files: each file's article (None if unusable) and its problems
+Parser = Callable[[SiteConfig, Sequence[Unparsed]],
+                  list[tuple[Article | None, list[Diagnostic]]]]
+
+
+def parse_all(config: SiteConfig, files: Sequence[Unparsed]
+              ) -> list[tuple[Article | None, list[Diagnostic]]]:
+    """The default Parser: one file after another, in this process."""
+    out: list[tuple[Article | None, list[Diagnostic]]] = []
+    for path, data, shown in files:
+        errors = Collector()
+        out.append((read(path, config, errors, data, shown), errors.items))
+    return out
+
+
 def load(config: SiteConfig, include_drafts: bool = True,
-         known: Known | None = None) -> tuple[Article, ...]:
+         known: Known | None = None, parser: Parser = parse_all) -> tuple[Article, ...]:
     """Read and validate every article; raise KhabarError listing every problem found.
 
     `known` holds articles parsed by an earlier build with the same site.yaml: a file with
     the same size and modification time is not even read (as git's index does), one whose
     bytes hash the same is not parsed again. It is updated in place with this run's files.
+    The files left to parse go to `parser` in one batch (a build parses them in workers).
     """
     errors = Collector()
-    articles: list[Article] = []
-    seen: Known = {}
     here = str(Path.cwd().resolve()) + os.sep
     trusted_before = time.time_ns() - 3_000_000_000
     root = config.content_dir
     resolved_root = root.resolve()
+    # per file in order: (key, stamp, sha, the article, or the index of its parse)
+    found: list[tuple[str, tuple[int, int], str, Article | int]] = []
+    todo: list[Unparsed] = []
     for path in discover(config):
         key = str(path)
         st = path.stat()
         stamp = (st.st_size, st.st_mtime_ns)
         hit = known.get(key) if known is not None else None
-        article: Article | None
         # a file changed within the last seconds may share its stamp with the version the
         # cache saw (coarse clocks): read those ("racy git")
         if hit is not None and hit[0] == stamp and st.st_mtime_ns < trusted_before:
-            digest, article = hit[1], hit[2]
+            found.append((key, stamp, hit[1], hit[2]))
+            continue
+        data = path.read_bytes()
+        digest = sha256_bytes(data)
+        if hit is not None and hit[1] == digest:
+            found.append((key, stamp, digest, hit[2]))
+            continue
+        full = str(resolved_root / path.relative_to(root))  # one resolve, not each
+        shown = full[len(here):] if full.startswith(here) else full
+        found.append((key, stamp, digest, len(todo)))
+        todo.append((path, data, shown))
+    parsed = parser(config, todo) if todo else []
+    articles: list[Article] = []
+    seen: Known = {}
+    for key, stamp, digest, got in found:
+        article: Article | None
+        if isinstance(got, int):
+            article, problems = parsed[got]
+            errors.extend(problems)
         else:
-            data = path.read_bytes()
-            digest = sha256_bytes(data)
-            if hit is not None and hit[1] == digest:
-                article = hit[2]
-            else:
-                full = str(resolved_root / path.relative_to(root))  # one resolve, not each
-                shown = full[len(here):] if full.startswith(here) else full
-                article = read(path, config, errors, data, shown)
+            article = got
         if article is not None:
             seen[key] = (stamp, digest, article)
             if include_drafts or not article.draft:

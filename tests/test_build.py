@@ -233,3 +233,28 @@ def test_parallel_rendering_matches_one_process(mini_site: Path, tmp_path: Path,
     assert any("article.html" in line and "no_such_field" in line
                for line in run.error_lines), run.err
     assert snapshot(tmp_path / "many") == before
+
+
+def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                cli: Callable[..., Run]) -> None:
+    """Articles parsed (and their Markdown rendered) in worker processes: the same site,
+    and the same errors, in the same order, as parsing them here."""
+    from khabar import build as build_stage
+    monkeypatch.setattr(build_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
+    monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)
+    build(mini_site, tmp_path / "one", parallel=False)
+    build(mini_site, tmp_path / "many", parallel=True)
+    assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
+
+    write(mini_site / "content/news/broken.fa.md", "---\ntitle: [unclosed\n---\nbody\n")
+    write(mini_site / "content/news/undated.fa.md", "---\ntitle: بی‌تاریخ\n---\nbody\n")
+    outputs = []
+    for flag in ("--clean", "--clean"):
+        monkeypatch.setattr(build_stage, "_workers", lambda: 2 if not outputs else 1)
+        run = cli("build", "--site", mini_site, "--out", tmp_path / "many", flag)
+        assert run.code == 1
+        outputs.append(run.error_lines)
+    assert outputs[0] == outputs[1]
+    assert any("broken.fa.md:3" in line and "YAML" in line for line in outputs[0]), outputs[0]
+    assert any("undated.fa.md" in line and "date" in line for line in outputs[0]), outputs[0]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import snapshot, write
 
+from khabar import build as build_stage
 from khabar import cache
 from khabar.build import build
 
@@ -80,7 +81,12 @@ EDITS: list[tuple[str, Callable[[Path, Path], object], bool]] = [
 ]
 
 
-def test_incremental_equals_clean_after_each_edit(mini_site: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [False, True], ids=["one-process", "workers"])
+def test_incremental_equals_clean_after_each_edit(mini_site: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  workers: bool) -> None:
+    if workers:  # the fixture site is too small for worker processes otherwise
+        monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)
     out = tmp_path / "incremental"
     first = build(mini_site, out)
     assert first.rendered == first.files - len([p for p in snapshot(out)
