@@ -141,6 +141,9 @@ def tools_for(sites: dict[str, Path], peer_py: Path | None, feed_items: str,
               build_py: Path) -> list[Tool]:
     slug = first_slug(sites)
     env = dict(os.environ, PEER_FEED_ITEMS=feed_items, HUGO_SERVICES_RSS_LIMIT=feed_items)
+    # As on a user's machine, Python may cache compiled modules (.pyc): some sandboxes set
+    # PYTHONDONTWRITEBYTECODE, which makes Khabar and Pelican compile their code every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     result: list[Tool] = []
     for name, site in sites.items():
         if name == "khabar":
