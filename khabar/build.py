@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from .render import (
     render_page,
     theme_dir,
 )
-from .stories import Bodies, Story, assemble
+from .stories import PENDING, Bodies, Story, assemble
 from .urls import FEED_FILES, Urls, output_path
 from .write import MARKER, Output, Staging, add_tree, check_destination
 
@@ -236,9 +236,7 @@ class Plan:
                                extra)
 
     def fingerprint_all(self) -> None:
-        """Every task's fingerprint, and the stories each depends on. In one process:
-        workers would each digest again the stories that many pages share (measured slower
-        on two cores)."""
+        """Every task's fingerprint, and the stories each depends on."""
         self.fingerprints, self.uses = [], []
         for task in self.tasks:
             self.fingerprints.append(self.fingerprint(task))
@@ -513,28 +511,29 @@ def _sources(known: content.Known) -> dict[str, str]:
             for slug, parts in by_slug.items()}
 
 
-_SHAPE_FIELDS = tuple(f.name for f in fields(Story) if f.name not in ("html", "path"))
-
-
 def _shapes(site: SiteView, slugs: set[str] | None = None) -> dict[tuple[str, str], bytes]:
-    """A digest of each story as lists, feeds' choice of entries, sitemaps and the page set
-    see it: everything of a Story but its body (and where it was read from)."""
-    return {(lang, s.slug): cache.digest(tuple(getattr(s, f) for f in _SHAPE_FIELDS))
-            for lang, stories in site.stories.items() for s in stories
-            if slugs is None or s.slug in slugs}
+    """A digest of what of each story decides the site's shape: which pages exist, which
+    stories each list and feed holds and in what order, and the small files made whole
+    (sitemaps list titles and dates). The rest of a story (body, summary, translation
+    state, source...) shows only on the pages and feeds that show the story."""
+    return {(lang, s.slug): cache.digest((
+        s.date, s.updated, s.kind, sorted(s.terms.items()), s.title, s.state == PENDING,
+        s.text_lang, s.original_lang))
+        for lang, stories in site.stories.items() for s in stories
+        if slugs is None or s.slug in slugs}
 
 
 def changed_only(state: cache.State | None, out: Path, salt_key: str, static: str,
                  sources: dict[str, str], site: SiteView
                  ) -> tuple[set[str], dict[tuple[str, str], bytes]] | None:
-    """The outputs to redo when only some stories' bodies changed, with their new shapes;
-    None when the whole site must be planned again.
+    """The outputs to redo when stories changed but not the site's shape, with their new
+    shapes; None when the whole site must be planned again.
 
-    A story's pages and feed entries depend on its own files alone (and on the code,
-    theme, site.yaml and options, all in `salt_key`). When no story came or went and the
-    changed ones still look the same in lists (same title, date, tags, state...), every
-    page keeps its place, and only the outputs whose last fingerprint covered a changed
-    story can differ: the last build recorded those in `uses`."""
+    A story is made from its own slug's files alone (and the code, theme, site.yaml and
+    options, all in `salt_key`). When no story came or went and the changed ones keep
+    their shape (date, tags, title... see `_shapes`), every page keeps its place and every
+    list its members, and only the outputs whose last fingerprint covered a changed story
+    can differ: the last build recorded those in `uses`."""
     if state is None or not state.uses or state.out != str(out) or state.salt != salt_key \
             or state.static != static or state.sources.keys() != sources.keys() \
             or not out.is_dir():

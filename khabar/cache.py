@@ -7,11 +7,16 @@ Kept in SITE/.khabar-cache/ (ignore it in version control). Two files:
   build options. When it matches and the output folder still carries the mark of that
   build, nothing can have changed and the build stops before loading anything (this module
   imports only the standard library for that reason).
-- state.pickle: parsed articles keyed by their content hash, rendered Markdown keyed by
-  body hash, and for every output file a fingerprint of everything it was made from.
+- state.pickle: parsed articles keyed by their content hash (without the bodies whose
+  HTML is kept), rendered Markdown keyed by body hash, for every output file a fingerprint
+  of everything it was made from and the slugs of the stories it shows, and what a
+  partial rebuild checks (see build.changed_only).
+
+Compiled templates are kept beside them, in jinja/ (Jinja's own bytecode cache).
 
 The cache is never trusted blindly: a file that does not load, or was written by another
-Khabar version, is ignored (and replaced by the next build); `--clean` ignores it too.
+Khabar version or other Khabar code, is ignored (and replaced by the next build);
+`--clean` ignores it too.
 """
 
 from __future__ import annotations

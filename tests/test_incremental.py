@@ -32,21 +32,28 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 NEWS = "content/news"
-# (name, the edit, whether only the changed story's outputs may be planned again)
+# (name, the edit, whether only the changed story's outputs may be planned again: when
+# the site keeps its shape, see build.changed_only)
 EDITS: list[tuple[str, Callable[[Path, Path], object], bool]] = [
     ("body", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "---\nدیدار", "---\nامروز دیدار"),
      True),
     ("summary", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "برگزار شد.\n",
-                                  "برگزار شد و ادامه دارد.\n"), False),
+                                  "برگزار شد و ادامه دارد.\n"), True),
     # the reviewed English translation of this one goes stale: its lists show a badge now
     ("body under a reviewed translation", lambda s, o: edit(
-        s / NEWS / "haftar-turkey.fa.md", "| لیبی | طرابلس |", "| لیبی | بنغازی |"), False),
+        s / NEWS / "haftar-turkey.fa.md", "| لیبی | طرابلس |", "| لیبی | بنغازی |"), True),
+    ("source", lambda s, o: edit(s / NEWS / "haftar-turkey.fa.md", "name: نگاه نو",
+                                 "name: نگاه تازه"), True),
+    ("translation reviewed", lambda s, o: edit(s / NEWS / "oslo-talks.en.md", "status: machine",
+                                               "status: reviewed"), True),
     ("translation body, a later paragraph", lambda s, o: edit(
         s / NEWS / "haftar-turkey.en.md", "on **Facebook**.\n",
         "on **Facebook**.\n\nMore details followed.\n"), True),
     # no summary in the front matter: the first paragraph is the summary lists show
     ("translation body, the first paragraph", lambda s, o: edit(
-        s / NEWS / "haftar-turkey.en.md", "announced it", "announced this"), False),
+        s / NEWS / "haftar-turkey.en.md", "announced it", "announced this"), True),
+    ("date", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "date: 2024-11-24T18:30",
+                               "date: 2024-11-23T18:30"), False),
     ("body, with an output file deleted by hand", lambda s, o: (
         (o / "en/index.html").unlink(),
         edit(s / NEWS / "oslo-talks.fa.md", "امروز دیدار", "دیروز دیدار")), False),
@@ -63,7 +70,7 @@ EDITS: list[tuple[str, Callable[[Path, Path], object], bool]] = [
         متن خبر تازه.
         """), False),
     ("body of the new story", lambda s, o: edit(s / NEWS / "new-story.fa.md", "متن خبر تازه.",
-                                                "متن خبر تازه و بلندتر."), False),
+                                                "متن خبر تازه و بلندتر."), True),
     ("delete", lambda s, o: (s / NEWS / "turkey-brief.fa.md").unlink(), False),
     ("template", lambda s, o: write(s / "templates/_briefing.html",
                                     (Path(__file__).parents[1] / "templates/_briefing.html")
