@@ -138,8 +138,14 @@ def snapshot(rev: str, work: Path) -> Path:
 
 
 def tools_for(sites: dict[str, Path], peer_py: Path | None, feed_items: str,
-              build_py: Path) -> list[Tool]:
+              build_py: Path, outputs: Path | None = None) -> list[Tool]:
+    """Each tool's commands; with `outputs`, every tool writes its site there (a tmpfs
+    such as /dev/shm takes the disk out of the comparison)."""
     slug = first_slug(sites)
+
+    def out_of(name: str, default: Path) -> Path:
+        return outputs / f"{name}-out" if outputs is not None else default
+
     env = dict(os.environ, PEER_FEED_ITEMS=feed_items, HUGO_SERVICES_RSS_LIMIT=feed_items)
     # As on a user's machine, Python may cache compiled modules (.pyc): some sandboxes set
     # PYTHONDONTWRITEBYTECODE, which makes Khabar and Pelican compile their code every run.
@@ -147,7 +153,7 @@ def tools_for(sites: dict[str, Path], peer_py: Path | None, feed_items: str,
     result: list[Tool] = []
     for name, site in sites.items():
         if name == "khabar":
-            out = site.parent / "khabar-out"
+            out = out_of(name, site.parent / "khabar-out")
             result.append(Tool(
                 name, site, out,
                 [sys.executable, str(build_py), "build", "--site", str(site),
@@ -156,16 +162,20 @@ def tools_for(sites: dict[str, Path], peer_py: Path | None, feed_items: str,
                 (out, site / ".khabar-cache")))
         elif name == "hugo":
             assert peer_py is not None
-            result.append(Tool(name, site, site / "public", [str(hugo_binary(peer_py))],
+            out = out_of(name, site / "public")
+            result.append(Tool(name, site, out,
+                               [str(hugo_binary(peer_py)), "--destination", str(out)],
                                site / "content" / "fa" / "articles" / f"{slug}.md", env,
-                               (site / "public", site / "resources")))
+                               (out, site / "resources")))
         elif name == "pelican":
             assert peer_py is not None
             pelican = str(peer_py.parent / "pelican")
-            result.append(Tool(name, site, site / "output", [pelican, "-s", "pelicanconf.py"],
+            out = out_of(name, site / "output")
+            result.append(Tool(name, site, out,
+                               [pelican, "-s", "pelicanconf.py", "-o", str(out)],
                                site / "content" / "fa" / f"{slug}.md", env,
-                               (site / "output", site / "cache"),
-                               [pelican, "-s", "pelicanconf_cached.py"]))
+                               (out, site / "cache"),
+                               [pelican, "-s", "pelicanconf_cached.py", "-o", str(out)]))
     return result
 
 
@@ -243,6 +253,7 @@ def report(runs: list[Run], tools: list[Tool], n: int, repeats: int, peer_py: Pa
              f"python: {platform.python_version()}  khabar: "
              + version([sys.executable, str(REPO / "build.py"), "--version"])
              + f"  code: {tree}"]
+    lines.append("outputs written to: " + ", ".join(f"{t.name} {t.out}" for t in tools))
     if peer_py is not None:
         lines.append("peers: " + version([str(peer_py.parent / "pelican"), "--version"])
                      .join(["pelican ", ""]) + "  hugo: "
@@ -303,6 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="comma-separated subset of khabar,hugo,pelican")
     ap.add_argument("--work", type=Path, default=BENCH / "_work")
     ap.add_argument("--feed-items", default="20", help="items per feed for the peers")
+    ap.add_argument("--outputs", type=Path, help="write every tool's site under this folder "
+                    "(e.g. /dev/shm: no disk) instead of beside its corpus")
     ap.add_argument("--rev", help="benchmark Khabar as committed at this git revision (a "
                     "snapshot under --work) instead of the working tree")
     args = ap.parse_args(argv)
@@ -318,7 +331,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sites = generate(args.n, args.seed, w, names)
     print(f"corpus generated in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     build_py = snapshot(args.rev, work) if args.rev else REPO / "build.py"
-    tools = tools_for(sites, peer_py, args.feed_items, build_py)
+    outputs = args.outputs.resolve() if args.outputs else None
+    if outputs is not None:
+        outputs.mkdir(parents=True, exist_ok=True)
+    tools = tools_for(sites, peer_py, args.feed_items, build_py, outputs)
     log = w / "tools.log"
     log.unlink(missing_ok=True)
     runs = bench(tools, args.repeats, log)
