@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -243,7 +244,8 @@ def route(feed: Feed, kind: str) -> str:
     return Urls.feed(kind, feed.lang, feed.taxonomy, feed.term)
 
 
-Fragments = dict[tuple[int, str], str]  # (id of an Entry, kind): its rendered item
+Fragments = dict[tuple[int, str], bytes]  # (id of an Entry, kind): its item, UTF-8
+_ITEM_MARK = re.compile(r"<!--khabar-item-(\d+)-->")
 
 
 def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
@@ -251,23 +253,32 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
     """One feed file. RSS and Atom from the theme's templates, JSON Feed from `json`.
 
     An entry appears in its language's feed and in one feed per term: its item is rendered
-    once per format and kept in `fragments`, then feeds are put together from the pieces.
+    (and encoded) once per format and kept in `fragments`. The feed's template is given a
+    marker for each item, and the items' bytes are put in the markers' places: the long
+    texts of full-content feeds are not copied and encoded again for every feed.
     """
     memo: Fragments = {} if fragments is None else fragments
     if kind == "json":
         return json_feed(feed, memo)
     item_template = env.get_template(ITEM_TEMPLATES[kind])
-    items = []
+    items: list[bytes] = []
     for e in feed.entries:
         key = (id(e), kind)
-        text = memo.get(key)
-        if text is None:
-            text = memo[key] = item_template.render(e=e, scheme=TRANSLATION_SCHEME)
-        items.append(Markup(text))
+        data = memo.get(key)
+        if data is None:
+            data = memo[key] = item_template.render(
+                e=e, scheme=TRANSLATION_SCHEME).encode("utf-8")
+        items.append(data)
     template = env.get_template(TEMPLATES[kind])
-    return template.render(feed=feed, items=items, generator=GENERATOR,
-                           generator_uri=GENERATOR_URI, version=__version__,
-                           scheme=TRANSLATION_SCHEME).encode("utf-8")
+    envelope = template.render(
+        feed=feed, items=[Markup(f"<!--khabar-item-{i}-->") for i in range(len(items))],
+        generator=GENERATOR, generator_uri=GENERATOR_URI, version=__version__,
+        scheme=TRANSLATION_SCHEME)
+    parts = _ITEM_MARK.split(envelope)  # text, item number, text, item number, ..., text
+    out = [parts[0].encode("utf-8")]
+    for i in range(1, len(parts), 2):
+        out += (items[int(parts[i])], parts[i + 1].encode("utf-8"))
+    return b"".join(out)
 
 
 def json_item(e: Entry) -> dict[str, Any]:
@@ -301,21 +312,21 @@ def json_item(e: Entry) -> dict[str, Any]:
 def json_feed(feed: Feed, fragments: Fragments | None = None) -> bytes:
     """JSON Feed 1.1, put together from items serialised once each."""
     memo: Fragments = {} if fragments is None else fragments
-    items = []
+    items: list[bytes] = []
     for e in feed.entries:
         key = (id(e), "json")
-        text = memo.get(key)
-        if text is None:
+        data = memo.get(key)
+        if data is None:
             # no indent: json's C encoder only runs without one (several times faster)
-            text = memo[key] = json.dumps(json_item(e), ensure_ascii=False)
-        items.append(text)
+            data = memo[key] = json.dumps(json_item(e), ensure_ascii=False).encode("utf-8")
+        items.append(data)
     doc: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
         "feed_url": feed.urls["json"], "description": feed.description,
         "language": feed.lang, "authors": [{"name": feed.author, "url": feed.home}],
     }
     head = json.dumps(doc, ensure_ascii=False)
-    return (head[:-1] + ', "items": [\n' + ",\n".join(items) + "\n]}\n").encode("utf-8")
+    return (head[:-1] + ', "items": [\n').encode("utf-8") + b",\n".join(items) + b"\n]}\n"
 
 
 def files(site: SiteView, env: jinja2.Environment, feeds: Sequence[Feed] | None = None

@@ -8,6 +8,7 @@ containing `</script>` cannot end it.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -40,6 +41,14 @@ class Head:
 
     meta: tuple[Meta, ...] = ()
     json_ld: str = ""  # a Markup when set: printed as it is
+
+    @property
+    def meta_html(self) -> Markup:
+        """The meta tags, one a line: escaped here in one go (a dozen tags on every page,
+        three escapes each, were a tenth of the template work)."""
+        esc = html.escape
+        return Markup("".join(f'<meta {esc(m.attr)}="{esc(m.key)}" content="{esc(m.value)}">\n'
+                              for m in self.meta))
 
 
 def og_locale(lang: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Arabic letters that Persian writes with its own code points.
 _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه"})
@@ -11,6 +12,7 @@ _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه"})
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Characters XML 1.0 forbids (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROLS = re.compile(f"{_BIDI.pattern[:-1]}{_XML_INVALID.pattern[1:]}")  # both: one pass
 _SPACE = re.compile(r"\s+")
 # Arabic diacritics (harakat), tatweel: dropped for matching only.
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
@@ -20,21 +22,22 @@ _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 
 
+@lru_cache(maxsize=1 << 16)  # the same titles and names are cleaned for many pages
 def clean(text: str) -> str:
     """Text fit for display and for XML: NFC, Persian letters, no bidi or invalid controls.
 
     ZWNJ is kept: it is part of Persian spelling (می‌شود), not formatting.
     """
-    text = unicodedata.normalize("NFC", text).translate(_FOLD)
-    return _XML_INVALID.sub("", _BIDI.sub("", text))
+    return _CONTROLS.sub("", unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
 def strip_controls(text: str) -> str:
     """Only bidi and XML-invalid controls removed: for article bodies, whose letters are
     left as written (an Arabic quotation keeps its Arabic yeh)."""
-    return _XML_INVALID.sub("", _BIDI.sub("", text))
+    return _CONTROLS.sub("", text)
 
 
+@lru_cache(maxsize=1 << 16)
 def clean_line(text: str) -> str:
     """`clean`, with runs of whitespace (newlines included) collapsed: for titles, summaries."""
     return _SPACE.sub(" ", clean(text)).strip()
