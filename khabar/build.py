@@ -150,6 +150,7 @@ def _parse_chunk(bounds: tuple[int, int]
         rendered = None
         if article is not None:
             rendered = renderer.render(article.body, config.language(article.lang).dir)
+            article = replace(article, body="")  # its HTML goes back instead (as cached)
         out.append((article, problems, rendered))
     return out
 
@@ -312,10 +313,12 @@ class _Job:
         return made, len(plan.specs)
 
 
-def _make_all(job: _Job, parallel: bool, clock: _Clock) -> tuple[list[Made], Output, int]:
+def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], bytes]
+              ) -> tuple[list[Made], Output, int, bytes]:
     """Every output: in forked workers, each planning, fingerprinting and rendering its
     share (every other path, so each gets a mix of pages and feeds), while this process
-    makes the small fixed files; in this process alone for small sites."""
+    makes the small fixed files and runs `meanwhile` (packing the cache); in this process
+    alone for small sites."""
     skeleton = Plan(job.site, job.env, job.salt, only=set())  # paths only: cheap
     clock.lap("plan")
     paths = [t.path for t in skeleton.all_tasks]
@@ -324,7 +327,7 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock) -> tuple[list[Made], Out
     if not parallel or workers < 2 or len(paths) < PARALLEL_MIN or \
             "fork" not in multiprocessing.get_all_start_methods():
         made = job.make(None)[0]
-        return made, skeleton.fixed_files(), len(skeleton.specs)
+        return made, skeleton.fixed_files(), len(skeleton.specs), meanwhile()
     for name in job.env.list_templates(extensions=("html", "xml", "opml")):
         job.env.get_template(name)  # compiled (or loaded) once, not again in each worker
     shares = [set(paths[k::workers]) for k in range(workers)]
@@ -332,11 +335,12 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock) -> tuple[list[Made], Out
             workers, initializer=_init_job, initargs=(job, shares)) as pool:
         pending = pool.map_async(_make_share, range(workers), chunksize=1)
         fixed = skeleton.fixed_files()
+        bulk = meanwhile()
         parts = pending.get()
     made = [(path, fp, tuple(sys.intern(s) for s in used), redo)
             for part in parts for path, fp, used, redo in part]
     clock.lap("plan, fingerprint and render in workers")
-    return made, fixed, len(skeleton.specs)
+    return made, fixed, len(skeleton.specs), bulk
 
 
 _share: tuple[_Job, list[set[str]]] | None = None  # in workers
@@ -458,12 +462,19 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     staging = Staging(out, build_id)
     previous = state.outputs if state is not None and out.is_dir() else {}
     job = _Job(site, env, salt, previous, out, staging)
+    rendered = loaded.bodies.used
+    dirs = {lang.code: lang.dir for lang in site.config.languages}
+    articles = {path: (stamp, sha, replace(a, body="") if a.body and
+                       (a.body_sha, dirs[a.lang]) in rendered else a)
+                for path, (stamp, sha, a) in loaded.known.items()}
     try:
         if partial is not None:
             (made, specs), fixed = job.make(partial[0]), Output()
+            bulk = cache.pack(articles, rendered)
             clock.lap(f"plan and render ({len(made)} outputs)")
         else:
-            made, fixed, specs = _template_errors(lambda: _make_all(job, parallel, clock))
+            made, fixed, specs, bulk = _template_errors(lambda: _make_all(
+                job, parallel, clock, lambda: cache.pack(articles, rendered)))
         written = [path for path, _fp, _uses, redone in made if redone]
         with swap_guard or nullcontext():
             written_or_deleted = staging.commit(
@@ -483,18 +494,14 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
         assert state is not None
         outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
         shapes = {**state.shapes, **partial[1]}
-    rendered = loaded.bodies.used
-    dirs = {lang.code: lang.dir for lang in site.config.languages}
-    articles = {path: (stamp, sha, replace(a, body="") if a.body and
-                       (a.body_sha, dirs[a.lang]) in rendered else a)
-                for path, (stamp, sha, a) in loaded.known.items()}
     new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
-                            articles=articles,
-                            markdown=loaded.bodies.used, outputs=outputs, out=str(out),
-                            files=state.files if partial is not None and state else 0,
+                            outputs=outputs, out=str(out),
+                            # a new folder holds just what was written, and the mark
+                            files=state.files if partial is not None and state else
+                            0 if staging.in_place else len(outputs) + 1,
                             salt=salt_key, static=static, sources=sources, shapes=shapes,
                             uses=uses)
-    cache.save(site_dir, new_state, quick, build_id)
+    cache.save(site_dir, new_state, quick, build_id, bulk)
     clock.lap("save cache")
     return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),

@@ -37,7 +37,7 @@ from . import __version__
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
-FORMAT = 3  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 4  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -132,17 +132,28 @@ def load(site: Path, out: Path) -> State | None:
         return None
     try:
         with path.open("rb") as fh:
-            state = pickle.load(fh)
+            state, bulk = pickle.load(fh)
+        if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
+            return None
+        state.articles, state.markdown = pickle.loads(bulk)
     except Exception:  # corrupt, truncated, or pickled by other code: start afresh
-        return None
-    if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
         return None
     return state
 
 
-def save(site: Path, state: State, quick: str, build_id: str) -> None:
-    """Write both files atomically (temp file, then rename). `state.files` is counted
+def pack(articles: dict[str, Any], markdown: dict[tuple[str, str], Any]) -> bytes:
+    """The bulk of the state, pickled on its own: a build packs it while its workers
+    render, so saving the cache afterwards takes little time."""
+    return pickle.dumps((articles, markdown), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def save(site: Path, state: State, quick: str, build_id: str, bulk: bytes | None = None
+         ) -> None:
+    """Write both files atomically (temp file, then rename). `bulk` is `pack` of the
+    state's articles and markdown, made here when not given. `state.files` is counted
     here unless the caller knows it."""
+    if bulk is None:
+        bulk = pack(state.articles, state.markdown)
     where = folder(site, Path(state.out))
     if not state.files:
         state.files = count_files(Path(state.out))
@@ -150,8 +161,9 @@ def save(site: Path, state: State, quick: str, build_id: str) -> None:
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=where)
     try:
-        with os.fdopen(fd, "wb") as fh:  # streamed: no second copy of the state in memory
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        light = State(**{**state.__dict__, "articles": {}, "markdown": {}})
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((light, bulk), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, where / STATE_FILE)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -106,10 +106,12 @@ def sanitize(html: str) -> str:
     )
 
 
+_PARAGRAPH = re.compile(r"<p[^>]*>(.*?)</p>", re.S)
+
+
 def first_paragraph(html: str) -> str:
-    html = _FOOTNOTE_REF.sub("", html)
-    m = re.search(r"<p[^>]*>(.*?)</p>", html, re.S)
-    return plain(m.group(1)) if m else ""
+    m = _PARAGRAPH.search(html)
+    return plain(_FOOTNOTE_REF.sub("", m.group(1))) if m else ""
 
 
 def plain(html: str) -> str:
