@@ -496,9 +496,6 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
         shapes = {**state.shapes, **partial[1]}
     new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
                             outputs=outputs, out=str(out),
-                            # a new folder holds just what was written, and the mark
-                            files=state.files if partial is not None and state else
-                            0 if staging.in_place else len(outputs) + 1,
                             salt=salt_key, static=static, sources=sources, shapes=shapes,
                             uses=uses)
     cache.save(site_dir, new_state, quick, build_id, bulk)
@@ -551,8 +548,7 @@ def changed_only(state: cache.State | None, out: Path, salt_key: str, static: st
     shapes = _shapes(site, changed)
     if shapes != {k: v for k, v in state.shapes.items() if k[1] in changed}:
         return None
-    root = f"{out}{os.sep}"
-    if not all(os.path.isfile(root + path) for path in state.outputs):
+    if not cache.all_present(out, state.outputs):
         return None  # files deleted by hand: the full plan finds and remakes them
     return {path for path, slugs in state.uses.items() if not changed.isdisjoint(slugs)}, \
         shapes

@@ -1,12 +1,14 @@
 """The build cache: what the last successful build read and wrote, so a rebuild redoes only
 what changed.
 
-Kept in SITE/.khabar-cache/ (ignore it in version control). Two files:
+Kept in SITE/.khabar-cache/ (ignore it in version control), one folder per output folder:
 
 - quick.json: a digest of the names, sizes and modification times of every input and the
-  build options. When it matches and the output folder still carries the mark of that
-  build, nothing can have changed and the build stops before loading anything (this module
-  imports only the standard library for that reason).
+  build options. When it matches, the output folder still carries the mark of that
+  build and every file listed in outputs.txt is still there, nothing can have changed and
+  the build stops before loading anything (this module imports only the standard library
+  for that reason).
+- outputs.txt: the build's id, then every file it wrote, one a line.
 - state.pickle: parsed articles keyed by their content hash (without the bodies whose
   HTML is kept), rendered Markdown keyed by body hash, for every output file a fingerprint
   of everything it was made from and the slugs of the stories it shows, and what a
@@ -28,6 +30,7 @@ import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +40,8 @@ from . import __version__
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
-FORMAT = 4  # bumped whenever State changes shape: older caches are then ignored
+OUTPUTS_FILE = "outputs.txt"
+FORMAT = 5  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -54,7 +58,6 @@ class State:
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in
-    files: int = 0  # how many files that folder had after the build
     # for a partial rebuild (see build.changed_only): what the plan was made from
     salt: str = ""  # a digest of the code, theme, site.yaml and build options
     static: str = ""  # names, sizes and mtimes under static/
@@ -104,25 +107,31 @@ def stamps(roots: list[Path], start: str = "") -> str:
     return h.hexdigest()
 
 
-def count_files(out: Path) -> int:
-    return sum(len(files) for _root, _dirs, files in os.walk(out))
+def all_present(out: Path, paths: Iterable[str]) -> bool:
+    """Whether every file the last build wrote is still there (a deleted page is noticed,
+    a hand-edited one is not). One stat each: walking the folder instead took 1.2 s for
+    the 15,000 files of a 10,000-article site."""
+    root = f"{out}{os.sep}"
+    return all(os.path.isfile(root + path) for path in paths)
 
 
 def up_to_date(site: Path, out: Path, quick: str) -> bool:
-    """True when the last build had exactly these inputs and its output is still there
-    (the same number of files: a deleted page is noticed, a hand-edited one is not)."""
+    """True when the last build had exactly these inputs and its output is still there."""
+    where = folder(site, out)
     try:
-        data = json.loads((folder(site, out) / QUICK_FILE).read_text(encoding="utf-8"))
+        data = json.loads((where / QUICK_FILE).read_text(encoding="utf-8"))
         mark = (out / ".khabar-output").read_text(encoding="utf-8")
+        if not isinstance(data, dict):
+            return False
+        build = data.get("build")
+        if not (data.get("key") == KEY and data.get("quick") == quick
+                and data.get("out") == str(out.resolve())
+                and isinstance(build, str) and bool(build) and f"build {build}\n" in mark):
+            return False
+        listed = (where / OUTPUTS_FILE).read_text(encoding="utf-8")
     except (OSError, ValueError):
         return False
-    if not isinstance(data, dict):
-        return False
-    build = data.get("build")
-    return (data.get("key") == KEY and data.get("quick") == quick
-            and data.get("out") == str(out.resolve())
-            and isinstance(build, str) and bool(build) and f"build {build}\n" in mark
-            and data.get("files") == count_files(out))
+    return listed.startswith(f"{build}\n") and all_present(out, listed.splitlines()[1:])
 
 
 def load(site: Path, out: Path) -> State | None:
@@ -149,14 +158,11 @@ def pack(articles: dict[str, Any], markdown: dict[tuple[str, str], Any]) -> byte
 
 def save(site: Path, state: State, quick: str, build_id: str, bulk: bytes | None = None
          ) -> None:
-    """Write both files atomically (temp file, then rename). `bulk` is `pack` of the
-    state's articles and markdown, made here when not given. `state.files` is counted
-    here unless the caller knows it."""
+    """Write the files atomically (temp file, then rename), quick.json last. `bulk` is
+    `pack` of the state's articles and markdown, made here when not given."""
     if bulk is None:
         bulk = pack(state.articles, state.markdown)
     where = folder(site, Path(state.out))
-    if not state.files:
-        state.files = count_files(Path(state.out))
     where.mkdir(parents=True, exist_ok=True)
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=where)
@@ -168,9 +174,9 @@ def save(site: Path, state: State, quick: str, build_id: str, bulk: bytes | None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _atomic(where / OUTPUTS_FILE, "\n".join([build_id, *state.outputs]).encode())
     _atomic(where / QUICK_FILE, json.dumps(
-        {"key": KEY, "quick": quick, "out": state.out, "build": build_id,
-         "files": state.files}).encode())
+        {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
 
 
 def _atomic(path: Path, data: bytes) -> None:
