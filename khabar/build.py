@@ -469,8 +469,7 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                 for path, (stamp, sha, a) in loaded.known.items()}
     try:
         if partial is not None:
-            (made, specs), fixed = job.make(partial[0]), Output()
-            bulk = cache.pack(articles, rendered)
+            (made, specs), fixed, bulk = job.make(partial[0]), Output(), None
             clock.lap(f"plan and render ({len(made)} outputs)")
         else:
             made, fixed, specs, bulk = _template_errors(lambda: _make_all(
@@ -498,7 +497,8 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                             outputs=outputs, out=str(out),
                             salt=salt_key, static=static, sources=sources, shapes=shapes,
                             uses=uses)
-    cache.save(site_dir, new_state, quick, build_id, bulk)
+    new_state.articles, new_state.markdown = articles, rendered
+    cache.save(site_dir, new_state, quick, build_id, bulk=bulk, previous=state)
     clock.lap("save cache")
     return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),

@@ -9,8 +9,9 @@ Kept in SITE/.khabar-cache/ (ignore it in version control), one folder per outpu
   the build stops before loading anything (this module imports only the standard library
   for that reason).
 - outputs.txt: the build's id, then every file it wrote, one a line.
-- state.pickle: parsed articles keyed by their content hash (without the bodies whose
-  HTML is kept), rendered Markdown keyed by body hash, for every output file a fingerprint
+- bulk.pickle: parsed articles keyed by their content hash (without the bodies whose
+  HTML is kept) and rendered Markdown keyed by body hash, as a full build left them.
+- state.pickle: what later builds changed in those, for every output file a fingerprint
   of everything it was made from and the slugs of the stories it shows, and what a
   partial rebuild checks (see build.changed_only).
 
@@ -40,8 +41,9 @@ from . import __version__
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
+BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
-FORMAT = 5  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 6  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -66,6 +68,15 @@ class State:
         default_factory=dict)  # (lang, slug): digest of what lists show of the story
     uses: dict[str, tuple[str, ...]] = field(
         default_factory=dict)  # page or feed path: slugs of the stories it shows
+    # articles and markdown are kept in BULK_FILE, written by a full build, plus what
+    # later rebuilds changed (kept here: rewriting the bulk took 0.5 s at 10,000 articles)
+    bulk_id: str = ""
+    bulk_index: dict[str, tuple[tuple[int, int], str]] = field(
+        default_factory=dict)  # path: (stamp, sha) of each article in the bulk
+    bulk_markdown: frozenset[tuple[str, str]] = frozenset()  # the keys of its markdown
+    delta_articles: dict[str, tuple[tuple[int, int], str, Any]] = field(default_factory=dict)
+    delta_gone: frozenset[str] = frozenset()  # paths in the bulk that are no more
+    delta_markdown: dict[tuple[str, str], Any] = field(default_factory=dict)
 
 
 def folder(site: Path, out: Path) -> Path:
@@ -136,17 +147,26 @@ def up_to_date(site: Path, out: Path, quick: str) -> bool:
 
 def load(site: Path, out: Path) -> State | None:
     """The previous build's state, or None when there is none or it cannot be trusted."""
-    path = folder(site, out) / STATE_FILE
-    if not path.is_file():
+    where = folder(site, out)
+    if not (where / STATE_FILE).is_file():
         return None
     try:
-        with path.open("rb") as fh:
-            state, bulk = pickle.load(fh)
+        with (where / STATE_FILE).open("rb") as fh:
+            state = pickle.load(fh)
         if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
             return None
-        state.articles, state.markdown = pickle.loads(bulk)
-    except Exception:  # corrupt, truncated, or pickled by other code: start afresh
+        data = (where / BULK_FILE).read_bytes()
+        head, _, body = data.partition(b"\n")
+        if head.decode() != state.bulk_id:
+            return None  # a bulk from another build: interrupted between the two writes
+        articles, markdown = pickle.loads(body)
+    except Exception:  # missing, corrupt, truncated, or pickled by other code: start afresh
         return None
+    for path in state.delta_gone:
+        articles.pop(path, None)
+    articles.update(state.delta_articles)
+    markdown.update(state.delta_markdown)
+    state.articles, state.markdown = articles, markdown
     return state
 
 
@@ -156,34 +176,48 @@ def pack(articles: dict[str, Any], markdown: dict[tuple[str, str], Any]) -> byte
     return pickle.dumps((articles, markdown), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save(site: Path, state: State, quick: str, build_id: str, bulk: bytes | None = None
-         ) -> None:
-    """Write the files atomically (temp file, then rename), quick.json last. `bulk` is
-    `pack` of the state's articles and markdown, made here when not given."""
-    if bulk is None:
-        bulk = pack(state.articles, state.markdown)
+def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | None = None,
+         previous: State | None = None) -> None:
+    """Write the files atomically (temp file, then rename), quick.json last.
+
+    With `bulk` (`pack` of the state's articles and markdown), or without a `previous`
+    state to build on, or when the changes since its bulk have grown, the bulk is written
+    anew; otherwise only what changed since it is kept, in state.pickle."""
     where = folder(site, Path(state.out))
     where.mkdir(parents=True, exist_ok=True)
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{STATE_FILE}.", dir=where)
-    try:
-        light = State(**{**state.__dict__, "articles": {}, "markdown": {}})
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((light, bulk), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, where / STATE_FILE)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    light = State(**{**state.__dict__, "articles": {}, "markdown": {}})
+    if bulk is None and previous is not None and previous.bulk_id:
+        index = previous.bulk_index
+        light.bulk_id, light.bulk_index = previous.bulk_id, index
+        light.bulk_markdown = previous.bulk_markdown
+        light.delta_articles = {path: hit for path, hit in state.articles.items()
+                                if index.get(path) != (hit[0], hit[1])}
+        light.delta_gone = frozenset(index.keys() - state.articles.keys())
+        light.delta_markdown = {key: rendered for key, rendered in state.markdown.items()
+                                if key not in previous.bulk_markdown}
+        if len(light.delta_articles) + len(light.delta_gone) > max(50, len(index) // 20):
+            bulk = pack(state.articles, state.markdown)  # time to start afresh
+    elif bulk is None:
+        bulk = pack(state.articles, state.markdown)
+    if bulk is not None:
+        light.bulk_id, light.bulk_index = build_id, {
+            path: (hit[0], hit[1]) for path, hit in state.articles.items()}
+        light.bulk_markdown = frozenset(state.markdown)
+        light.delta_articles, light.delta_gone, light.delta_markdown = {}, frozenset(), {}
+        _atomic(where / BULK_FILE, build_id.encode() + b"\n", bulk)
+    _atomic(where / STATE_FILE, pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
     _atomic(where / OUTPUTS_FILE, "\n".join([build_id, *state.outputs]).encode())
     _atomic(where / QUICK_FILE, json.dumps(
         {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
 
 
-def _atomic(path: Path, data: bytes) -> None:
+def _atomic(path: Path, *parts: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for part in parts:
+                fh.write(part)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -83,16 +84,16 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def discover(config: SiteConfig) -> list[Path]:
-    """Every Markdown file under content/ (not in hidden folders), in a stable order."""
+def discover(config: SiteConfig) -> list[str]:
+    """Every Markdown file under content/ (not in hidden folders), in a stable order.
+    Strings, not Paths: a site has thousands, and most are only looked up by name."""
     root = config.content_dir
     found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         found.extend(os.path.join(dirpath, name) for name in filenames
                      if name.endswith(".md") and not name.startswith("."))
-    return [Path(p) for p in sorted(found, key=lambda p: p.split(os.sep))
-            if os.path.isfile(p)]  # not a dangling link
+    return sorted(found, key=lambda p: p.split(os.sep))
 
 
 def split_front_matter(raw: str) -> tuple[str, str, int] | None:
@@ -146,9 +147,13 @@ def load(config: SiteConfig, include_drafts: bool = True,
     # per file in order: (key, stamp, sha, the article, or the index of its parse)
     found: list[tuple[str, tuple[int, int], str, Article | int]] = []
     todo: list[Unparsed] = []
-    for path in discover(config):
-        key = str(path)
-        st = path.stat()
+    for key in discover(config):
+        try:
+            st = os.stat(key)
+        except OSError:  # a dangling link, or gone since the walk
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            continue
         stamp = (st.st_size, st.st_mtime_ns)
         hit = known.get(key) if known is not None else None
         # a file changed within the last seconds may share its stamp with the version the
@@ -156,6 +161,7 @@ def load(config: SiteConfig, include_drafts: bool = True,
         if hit is not None and hit[0] == stamp and st.st_mtime_ns < trusted_before:
             found.append((key, stamp, hit[1], hit[2]))
             continue
+        path = Path(key)
         data = path.read_bytes()
         digest = sha256_bytes(data)
         if hit is not None and hit[1] == digest:

@@ -28,13 +28,14 @@ class Day:
 def by_term(config: SiteConfig, stories: Sequence[Story]) -> dict[str, tuple[TermGroup, ...]]:
     """For each taxonomy, its terms that have stories, in declaration order."""
     out: dict[str, tuple[TermGroup, ...]] = {}
+    ordered = sorted(stories, key=sort_key)  # once: members keep this order
     for taxonomy in config.taxonomies:
         members: dict[str, list[Story]] = {}
-        for story in stories:
+        for story in ordered:
             for slug in story.terms.get(taxonomy.key, ()):
                 members.setdefault(slug, []).append(story)
         out[taxonomy.key] = tuple(
-            TermGroup(taxonomy.key, slug, tuple(sorted(members[slug], key=sort_key)))
+            TermGroup(taxonomy.key, slug, tuple(members[slug]))
             for slug in taxonomy.terms if slug in members)
     return out
 

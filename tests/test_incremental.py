@@ -133,7 +133,7 @@ def test_no_change_stops_early_and_touches_nothing(mini_site: Path, tmp_path: Pa
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "foreign", "quick-garbage",
-                                    "other-code", "no-html"])
+                                    "other-code", "no-html", "bulk-of-another-build"])
 def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) -> None:
     out = tmp_path / "out"
     build(mini_site, out)
@@ -144,17 +144,22 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
         state.write_bytes(state.read_bytes()[:100])
     elif damage == "foreign":
         state.write_bytes(pickle.dumps(cache.State(key="khabar 0.0.1 cache 0 python (2, 7)")))
-    elif damage == "other-code":  # parsed and rendered by another Khabar: not reused
-        light, bulk = pickle.loads(state.read_bytes())
-        articles, markdown = pickle.loads(bulk)
-        light.code = "0" * 64
-        state.write_bytes(pickle.dumps((light, cache.pack(articles, {
-            k: replace(v, html="<p>stale</p>") for k, v in markdown.items()}))))
-    elif damage == "no-html":  # articles kept without bodies, and their HTML gone
-        light, bulk = pickle.loads(state.read_bytes())
-        articles, _markdown = pickle.loads(bulk)
-        assert all(not a.body for _stamp, _sha, a in articles.values() if not a.draft)
-        state.write_bytes(pickle.dumps((light, cache.pack(articles, {}))))
+    elif damage in ("other-code", "no-html", "bulk-of-another-build"):
+        light = pickle.loads(state.read_bytes())
+        bulk = cache.folder(mini_site, out) / cache.BULK_FILE
+        head, _, body = bulk.read_bytes().partition(b"\n")
+        articles, markdown = pickle.loads(body)
+        if damage == "other-code":  # parsed and rendered by another Khabar: not reused
+            light.code = "0" * 64
+            markdown = {k: replace(v, html="<p>stale</p>") for k, v in markdown.items()}
+        elif damage == "no-html":  # articles kept without bodies, and their HTML gone
+            assert all(not a.body for _stamp, _sha, a in articles.values() if not a.draft)
+            markdown = {}
+        else:  # a crash between writing the bulk and the state that goes with it
+            head = b"another"
+            markdown = {k: replace(v, html="<p>stale</p>") for k, v in markdown.items()}
+        state.write_bytes(pickle.dumps(light))
+        bulk.write_bytes(head + b"\n" + cache.pack(articles, markdown))
     else:
         (cache.folder(mini_site, out) / cache.QUICK_FILE).write_text("{not json")
     edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد امروز.\n")
