@@ -464,10 +464,7 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     previous = state.outputs if state is not None and out.is_dir() else {}
     job = _Job(site, env, salt, previous, out, staging)
     rendered = loaded.bodies.used
-    dirs = {lang.code: lang.dir for lang in site.config.languages}
-    articles = {path: (stamp, sha, replace(a, body="") if a.body and
-                       (a.body_sha, dirs[a.lang]) in rendered else a)
-                for path, (stamp, sha, a) in loaded.known.items()}
+    articles = _kept_articles(loaded, site)
     try:
         if partial is not None:
             (made, specs), fixed, bulk = job.make(partial[0]), Output(), None
@@ -505,6 +502,15 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
                        stories=sum(len(s) for s in site.stories.values()),
                        rendered=len(written), written=written_or_deleted,
                        partial=partial is not None)
+
+
+def _kept_articles(loaded: Loaded, site: SiteView) -> content.Known:
+    """The articles as the cache keeps them: without the bodies whose HTML it keeps."""
+    dirs = {lang.code: lang.dir for lang in site.config.languages}
+    rendered = loaded.bodies.used
+    return {path: (stamp, sha, replace(a, body="") if a.body and
+                   (a.body_sha, dirs[a.lang]) in rendered else a)
+            for path, (stamp, sha, a) in loaded.known.items()}
 
 
 def _sources(known: content.Known) -> dict[str, str]:
