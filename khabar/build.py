@@ -97,11 +97,9 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
                  in state.markdown}
     fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
     articles = content.load(config, include_drafts=drafts, known=known,
-                            parser=_Parser(_workers() if parallel else 1, fresh))
+                            parser=_Parser(parallel, fresh))
     bodies = Bodies(MarkdownRenderer(),
                     {**(state.markdown if state is not None else {}), **fresh})
-    bodies.prefetch([(a, config.language(a.lang).dir) for a in articles],
-                    _workers() if parallel else 1)
     stories = assemble(config, articles, bodies)
     return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
 
@@ -110,24 +108,18 @@ class _Parser:
     """Parses articles in forked workers when there are many, rendering each one's
     Markdown there too (into `rendered`): on a clean build, most of loading."""
 
-    def __init__(self, workers: int, rendered: dict[tuple[str, str], Rendered]) -> None:
-        self.workers, self.rendered = workers, rendered
+    def __init__(self, parallel: bool, rendered: dict[tuple[str, str], Rendered]) -> None:
+        self.parallel, self.rendered = parallel, rendered
 
     def __call__(self, config: SiteConfig, files: Sequence[content.Unparsed]
                  ) -> list[tuple[content.Article | None, list[Diagnostic]]]:
-        import multiprocessing  # here: a no-change build never needs it
-        if self.workers < 2 or len(files) < PARSE_PARALLEL_MIN or \
-                "fork" not in multiprocessing.get_all_start_methods():
+        pool = _fork_pool(self.parallel, len(files), PARSE_PARALLEL_MIN, (config, files))
+        if pool is None:
             return content.parse_all(config, files)
-        global _parse_job
-        _parse_job = (config, files)
-        size = max(25, len(files) // (self.workers * 4))
+        size = max(25, len(files) // (_workers() * 4))
         chunks = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
-        try:
-            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-                parts = pool.map(_parse_chunk, chunks)
-        finally:
-            _parse_job = None
+        with pool:
+            parts = pool.map(_parse_chunk, chunks)
         out: list[tuple[content.Article | None, list[Diagnostic]]] = []
         for part in parts:
             for article, problems, rendered in part:
@@ -138,13 +130,9 @@ class _Parser:
         return out
 
 
-_parse_job: tuple[SiteConfig, Sequence[content.Unparsed]] | None = None  # inherited by fork
-
-
 def _parse_chunk(bounds: tuple[int, int]
                  ) -> list[tuple[content.Article | None, list[Diagnostic], Rendered | None]]:
-    assert _parse_job is not None
-    config, files = _parse_job
+    config, files = _inherited
     renderer = MarkdownRenderer()
     out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
     for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
@@ -154,6 +142,32 @@ def _parse_chunk(bounds: tuple[int, int]
             article = replace(article, body="")  # its HTML goes back instead (as cached)
         out.append((article, problems, rendered))
     return out
+
+
+_inherited: Any = None  # in a worker: what `_fork_pool` gave it
+
+
+def _inherit(value: Any) -> None:
+    global _inherited
+    _inherited = value
+
+
+def _fork_pool(parallel: bool, jobs: int, minimum: int, inherited: Any) -> Any | None:
+    """A pool of forked workers, one a core, each inheriting `inherited` (by fork: it is
+    not pickled); None where one process is better (few jobs, one core, or no fork)."""
+    import multiprocessing  # here: a no-change build never needs it
+    if not parallel or _workers() < 2 or jobs < minimum or \
+            "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork").Pool(
+        _workers(), initializer=_inherit, initargs=(inherited,))
+
+
+def _compile_templates(env: jinja2.Environment) -> None:
+    """Every template compiled (or loaded from the cache) here, before forking, not again
+    in each worker."""
+    for name in env.list_templates(extensions=("html", "xml", "opml")):
+        env.get_template(name)
 
 
 @dataclass(frozen=True)
@@ -269,21 +283,22 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     """Render tasks, in forked worker processes when there are enough (they inherit the
     plan: only results are pickled); with `staging`, each file is written there and None
     returned."""
-    workers = _workers()
-    import multiprocessing  # here: a no-change build never needs it
-    if not parallel or workers < 2 or len(tasks) < PARALLEL_MIN or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    _compile_templates(plan.env)
+    pool = _fork_pool(parallel, len(tasks), PARALLEL_MIN, (plan, tasks, staging))
+    if pool is None:
         return [_render_one(plan, task, staging) for task in tasks]
-    for name in plan.env.list_templates(extensions=("html", "xml", "opml")):
-        plan.env.get_template(name)  # compiled (or loaded) once, not again in each worker
-    size = max(16, len(tasks) // (workers * 8))
+    size = max(16, len(tasks) // (_workers() * 8))
     chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
     out: list[bytes | None] = []
-    with multiprocessing.get_context("fork").Pool(
-            workers, initializer=_init_worker, initargs=(plan, tasks, staging)) as pool:
+    with pool:
         for part in pool.imap(_render_chunk, chunks):
             out.extend(part)
     return out
+
+
+def _render_chunk(bounds: tuple[int, int]) -> list[bytes | None]:
+    plan, tasks, staging = _inherited
+    return [_render_one(plan, tasks[i], staging) for i in range(*bounds)]
 
 
 Made = tuple[str, bytes, tuple[str, ...], bool]  # path, fingerprint, slugs used, redone
@@ -323,17 +338,14 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
     skeleton = Plan(job.site, job.env, job.salt, only=set())  # paths only: cheap
     clock.lap("plan")
     paths = [t.path for t in skeleton.all_tasks]
+    _compile_templates(job.env)
     workers = _workers()
-    import multiprocessing  # here: a no-change build never needs it
-    if not parallel or workers < 2 or len(paths) < PARALLEL_MIN or \
-            "fork" not in multiprocessing.get_all_start_methods():
+    shares = [set(paths[k::workers]) for k in range(workers)]
+    pool = _fork_pool(parallel, len(paths), PARALLEL_MIN, (job, shares))
+    if pool is None:
         made = job.make(None)[0]
         return made, skeleton.fixed_files(), len(skeleton.specs), meanwhile()
-    for name in job.env.list_templates(extensions=("html", "xml", "opml")):
-        job.env.get_template(name)  # compiled (or loaded) once, not again in each worker
-    shares = [set(paths[k::workers]) for k in range(workers)]
-    with multiprocessing.get_context("fork").Pool(
-            workers, initializer=_init_job, initargs=(job, shares)) as pool:
+    with pool:
         pending = pool.map_async(_make_share, range(workers), chunksize=1)
         fixed = skeleton.fixed_files()
         bulk = meanwhile()
@@ -344,33 +356,10 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
     return made, fixed, len(skeleton.specs), bulk
 
 
-_share: tuple[_Job, list[set[str]]] | None = None  # in workers
-
-
-def _init_job(job: _Job, shares: list[set[str]]) -> None:
-    global _share
-    _share = (job, shares)
-
-
 def _make_share(k: int) -> list[Made]:
-    assert _share is not None
-    job, shares = _share
+    job: _Job = _inherited[0]
+    shares: list[set[str]] = _inherited[1]
     return job.make(shares[k])[0]
-
-
-_worker: tuple[Plan, Sequence[Task], Staging | _Discard | None] | None = None  # in workers
-
-
-def _init_worker(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | None
-                 ) -> None:
-    global _worker
-    _worker = (plan, tasks, staging)
-
-
-def _render_chunk(bounds: tuple[int, int]) -> list[bytes | None]:
-    assert _worker is not None
-    plan, tasks, staging = _worker
-    return [_render_one(plan, tasks[i], staging) for i in range(*bounds)]
 
 
 def _template_errors(fn: Callable[[], Any]) -> Any:

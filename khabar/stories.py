@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -55,42 +54,15 @@ class Bodies:
         self.known = known if known is not None else {}
         self.used: dict[tuple[str, str], Rendered] = {}
 
-    def prefetch(self, wanted: Sequence[tuple[Article, str]], workers: int) -> None:
-        """Render the bodies not known yet, in `workers` processes when there are many:
-        on a clean build Markdown is most of loading."""
-        missing: dict[tuple[str, str], tuple[str, str]] = {}
-        for article, direction in wanted:
-            key = (article.body_sha, direction)
-            if key not in self.known:
-                missing[key] = (article.body, direction)
-        if not missing:
-            return
-        keys, jobs = list(missing), list(missing.values())
-        import multiprocessing  # here: a no-change build never needs it
-        if workers < 2 or len(jobs) < 200 or \
-                "fork" not in multiprocessing.get_all_start_methods():
-            results = [self.renderer.render(b, d) for b, d in jobs]
-        else:
-            size = max(50, len(jobs) // (workers * 4))
-            chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                results = [r for part in pool.map(_render_many, chunks) for r in part]
-        self.known = {**self.known, **dict(zip(keys, results, strict=True))}
-
-    def render(self, body: str, direction: str, sha: str | None = None) -> Rendered:
-        key = (sha or hashlib.sha256(body.encode()).hexdigest(), direction)
-        hit = self.known.get(key) or self.renderer.render(body, direction)
+    def render(self, article: Article, direction: str) -> Rendered:
+        key = (article.body_sha, direction)
+        hit = self.known.get(key) or self.renderer.render(article.body, direction)
         self.used[key] = hit
         return hit
 
 
-def _render_many(jobs: Sequence[tuple[str, str]]) -> list[Rendered]:
-    renderer = MarkdownRenderer()
-    return [renderer.render(body, direction) for body, direction in jobs]
-
-
 def assemble(config: SiteConfig, articles: tuple[Article, ...],
-             renderer: MarkdownRenderer | Bodies) -> dict[str, tuple[Story, ...]]:
+             bodies: Bodies) -> dict[str, tuple[Story, ...]]:
     """Every language's stories, newest first."""
     by_key = {(a.lang, a.slug): a for a in articles}
     out: dict[str, tuple[Story, ...]] = {}
@@ -101,7 +73,7 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
             if a.lang != lang:
                 continue
             origin = by_key.get((a.translation.from_lang, a.slug)) if a.translation else None
-            stories.append(_story(a, origin, lang, language.dir, renderer))
+            stories.append(_story(a, origin, lang, language.dir, bodies))
         if language.translate_from:
             have = {s.slug for s in stories}
             for a in articles:
@@ -112,10 +84,9 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
 
 
 def _story(a: Article, origin: Article | None, lang: str, direction: str,
-           renderer: MarkdownRenderer | Bodies) -> Story:
+           bodies: Bodies) -> Story:
     meta = origin or a
-    rendered = renderer.render(a.body, direction, a.body_sha) if isinstance(renderer, Bodies) \
-        else renderer.render(a.body, direction)
+    rendered = bodies.render(a, direction)
     if a.translation is None:
         state, stale = ORIGINAL, False
     else:

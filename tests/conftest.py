@@ -16,6 +16,7 @@ from khabar.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
+FEEDS_SITE = SITES / "feeds_site"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,6 +45,18 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The repository's example site and the feeds fixture site, built once for all the
+    tests that only read them."""
+    from khabar.build import build
+
+    out = tmp_path_factory.mktemp("built")
+    build(ROOT, out / "example")
+    build(FEEDS_SITE, out / "fixture")
+    return {"example": out / "example", "fixture": out / "fixture"}
 
 
 @pytest.fixture

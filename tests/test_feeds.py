@@ -21,6 +21,7 @@ from pathlib import Path
 import feedparser
 import jinja2
 import pytest
+from conftest import FEEDS_SITE, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -29,20 +30,15 @@ from khabar import feeds
 from khabar.build import build, load
 from khabar.render import SiteView, derive, environment
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "tests" / "sites" / "feeds_site"
-RNG = REPO / "tests" / "data" / "atom.rng"
+RNG = ROOT / "tests" / "data" / "atom.rng"
 ATOM = "{http://www.w3.org/2005/Atom}"
 STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 HOSTILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
 
 
-@pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("feeds")
-    build(REPO, out / "example")
-    build(FIXTURE, out / "fixture")
-    return {"example": out / "example", "fixture": out / "fixture"}
+@pytest.fixture(scope="session")
+def sites(built_sites: dict[str, Path]) -> dict[str, Path]:
+    return built_sites
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +108,7 @@ def test_json_feeds_have_the_required_fields(sites: dict[str, Path], which: str)
 def test_feeds_at_the_contract_urls(sites: dict[str, Path], which: str) -> None:
     """Each language and each term page (in each language) has its three feeds."""
     root = sites[which]
-    site = load(REPO if which == "example" else FIXTURE)
+    site = load(ROOT if which == "example" else FEEDS_SITE)
     for lang in site.config.codes:
         for name in ("feed.xml", "atom.xml", "feed.json"):
             assert (root / lang / name).is_file()
@@ -169,7 +165,7 @@ def test_links_are_absolute_and_ids_are_permalinks(fixture_site: Path) -> None:
 def test_rebuilds_are_byte_identical(tmp_path: Path, fixture_site: Path) -> None:
     """No build clock anywhere: a second build writes the same feeds, OPML and sitemaps."""
     again = tmp_path / "again"
-    build(FIXTURE, again)
+    build(FEEDS_SITE, again)
     for path in sorted(fixture_site.rglob("*")):
         if path.suffix in (".xml", ".json", ".opml", ".txt"):
             assert (again / path.relative_to(fixture_site)).read_bytes() == path.read_bytes(), path
@@ -281,17 +277,17 @@ def test_any_text_makes_well_formed_feeds(title: str, summary: str, body: str) -
 
 @functools.cache
 def _fixture_view() -> SiteView:
-    return load(FIXTURE)
+    return load(FEEDS_SITE)
 
 
 @functools.cache
 def _env() -> jinja2.Environment:
-    return environment(FIXTURE)
+    return environment(FEEDS_SITE)
 
 
 def test_summary_mode(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    shutil.copytree(FIXTURE, site)
+    shutil.copytree(FEEDS_SITE, site)
     yaml = (site / "site.yaml").read_text("utf-8").replace(
         "items: 3", "items: 3\n  content: summary")
     (site / "site.yaml").write_text(yaml, "utf-8")

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import FEEDS_SITE
 from lxml import etree
 
 from khabar import sitemap
@@ -16,8 +17,6 @@ from khabar.build import build, load
 from khabar.render import pages
 from khabar.urls import output_path
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "tests" / "sites" / "feeds_site"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -25,12 +24,9 @@ STRICT = etree.XMLParser(recover=False, resolve_entities=False, no_network=True)
 BASES = {"example": "https://example.org/", "fixture": "https://news.example.net/sub/"}
 
 
-@pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("sitemaps")
-    build(REPO, out / "example")
-    build(FIXTURE, out / "fixture")
-    return {"example": out / "example", "fixture": out / "fixture"}
+@pytest.fixture(scope="session")
+def sites(built_sites: dict[str, Path]) -> dict[str, Path]:
+    return built_sites
 
 
 def file_of(root: Path, url: str, base: str) -> Path:
@@ -116,7 +112,7 @@ def test_robots_names_every_sitemap(sites: dict[str, Path]) -> None:
 
 
 def test_large_sites_get_a_sitemap_index() -> None:
-    site = load(FIXTURE)
+    site = load(FEEDS_SITE)
     specs = pages(site)
     files = dict(sitemap.files(site, specs, max_urls=5))
     index = etree.fromstring(files["/sitemap.xml"], STRICT)
@@ -135,7 +131,7 @@ def test_large_sites_get_a_sitemap_index() -> None:
 
 def test_a_static_robots_txt_wins(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    shutil.copytree(FIXTURE, site)
+    shutil.copytree(FEEDS_SITE, site)
     (site / "static").mkdir()
     (site / "static" / "robots.txt").write_text("User-agent: *\nDisallow: /\n", "utf-8")
     build(site, tmp_path / "out")

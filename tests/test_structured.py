@@ -11,19 +11,14 @@ from pathlib import Path
 import pytest
 from lxml import html as lxml_html
 
-from khabar.build import build
 from khabar.structured import script_json
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURE = REPO / "tests" / "sites" / "feeds_site"
 BASE = "https://news.example.net/sub/"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("structured") / "out"
-    build(FIXTURE, out)
-    return out
+@pytest.fixture(scope="session")
+def site(built_sites: dict[str, Path]) -> Path:
+    return built_sites["fixture"]
 
 
 def json_ld(page: Path) -> list[dict[str, object]]:
