@@ -33,6 +33,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,10 @@ def folder(site: Path, out: Path) -> Path:
     return site / CACHE_DIR / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
 
 
+@cache
 def code_digest() -> str:
-    """Khabar's own source: a changed renderer must not reuse pages of the old one."""
+    """Khabar's own source: a changed renderer must not reuse pages of the old one. Once a
+    process: the code running is the code it started with."""
     h = hashlib.sha256(KEY.encode())
     here = Path(__file__).resolve().parent
     for path in sorted(here.rglob("*.py")):

@@ -136,19 +136,26 @@ class _Piece:
     kind: str = ""  # "url" for a bare URL or e-mail address, whose ends must stay clear
 
 
+def _past_escape_or_tag(s: str, i: int) -> int | None:
+    """Where a backslash escape, autolink or inline HTML tag starting at `i` ends (their
+    brackets and backticks are not Markdown); None when none starts there."""
+    if s[i] == "\\":
+        return i + 2
+    if s[i] == "<" and (m := _AUTOLINK_RE.match(s, i) or _HTML_RE.match(s, i)):
+        return m.end()
+    return None
+
+
 def _code_spans(s: str) -> dict[int, int]:
     """Start → end of code spans, found left to right as CommonMark does: an escaped backtick
     opens none, a tag or autolink met first hides the backticks in it."""
     spans: dict[int, int] = {}
     i = 0
     while i < len(s):
+        if (past := _past_escape_or_tag(s, i)) is not None:
+            i = past
+            continue
         c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "<" and (m := _AUTOLINK_RE.match(s, i) or _HTML_RE.match(s, i)):
-            i = m.end()
-            continue
         if c == "`":
             j = i
             while j < len(s) and s[j] == "`":
@@ -178,13 +185,10 @@ def _match_bracket(s: str, start: int, spans: dict[int, int]) -> int | None:
         if i in spans:
             i = spans[i]
             continue
+        if (past := _past_escape_or_tag(s, i)) is not None:
+            i = past
+            continue
         c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "<" and (m := _AUTOLINK_RE.match(s, i) or _HTML_RE.match(s, i)):
-            i = m.end()
-            continue
         if c == "[":
             depth += 1
         elif c == "]":
