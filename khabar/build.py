@@ -58,6 +58,7 @@ class BuildResult:
     written: int = 0  # files written or deleted in the output folder
     skipped: bool = False  # nothing changed: not even loaded
     partial: bool = False  # only the outputs of stories whose bodies changed were planned
+    warnings: tuple[Diagnostic, ...] = ()  # problems repaired on the way (the CLI prints them)
 
 
 @dataclass(frozen=True)
@@ -490,7 +491,11 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),
                        rendered=len(written), written=written_or_deleted,
-                       partial=partial is not None)
+                       partial=partial is not None, warnings=_warnings(loaded))
+
+
+def _warnings(loaded: Loaded) -> tuple[Diagnostic, ...]:
+    return tuple(sorted(w for _stamp, _sha, a in loaded.known.values() for w in a.warnings))
 
 
 def _kept_articles(loaded: Loaded, site: SiteView) -> content.Known:
@@ -574,13 +579,14 @@ class _Discard:
 
 def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> BuildResult:
     """Everything build does but writing."""
-    site = load(site_dir, drafts=drafts)
+    loaded = _load(site_dir, base_url=None, drafts=drafts, state=None)
+    site = loaded.site
     plan: Plan = _template_errors(lambda: Plan(site, environment(site_dir), ""))
     fixed = plan.fixed_files()
     _template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
     count = sum(len(s) for s in site.stories.values())
     return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(fixed),
-                       stories=count)
+                       stories=count, warnings=_warnings(loaded))
 
 
 __all__ = ["MARKER", "BuildResult", "build", "check", "generate", "load"]

@@ -74,6 +74,7 @@ class Article:
     body_sha: str  # of the body: the key of its rendered HTML (the build cache keeps that,
     #                not the body, of every article it rendered)
     sha256: str  # of the whole file's bytes: what a translation records as its source
+    warnings: tuple[Diagnostic, ...] = ()  # what was repaired while reading (said each build)
 
     @property
     def file(self) -> Path:

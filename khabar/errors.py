@@ -15,10 +15,11 @@ class Diagnostic:
     line: int | None
     message: str
     hint: str | None = None
+    severity: str = "error"  # or "warning": reported, but the build goes on
 
     def format(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: error: {self.message}"
+        text = f"{where}: {self.severity}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
         return text
@@ -44,9 +45,14 @@ class Collector:
 
     def __init__(self) -> None:
         self.items: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
 
     def error(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
         self.items.append(Diagnostic(path, line, message, hint))
+
+    def warn(self, path: str, line: int | None, message: str, hint: str | None = None) -> None:
+        """A problem Khabar repaired itself: said, but not an error."""
+        self.warnings.append(Diagnostic(path, line, message, hint, "warning"))
 
     def extend(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
