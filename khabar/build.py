@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, cache, content, feeds, sitemap, structured
+from . import __version__, cache, content, feeds, publish, sitemap, structured
 from . import config as config_stage
 from .config import SiteConfig
 from .errors import Diagnostic, KhabarError
@@ -41,7 +42,15 @@ from .render import (
 )
 from .stories import PENDING, Bodies, Story, assemble
 from .urls import FEED_FILES, Urls, output_path
-from .write import MARKER, Output, Staging, add_tree, check_destination
+from .write import (
+    MARKER,
+    Output,
+    Staging,
+    add_tree,
+    check_destination,
+    marked_build,
+    os_problem,
+)
 
 STYLESHEET = "style.css"
 PARALLEL_MIN = 400  # below this many files to render, one process is faster
@@ -149,8 +158,11 @@ _inherited: Any = None  # in a worker: what `_fork_pool` gave it
 
 
 def _inherit(value: Any) -> None:
+    """A worker's start. Ctrl-C reaches the whole process group: the parent alone
+    answers it (ending the workers quietly), so workers print no traceback of their own."""
     global _inherited
     _inherited = value
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _fork_pool(parallel: bool, jobs: int, minimum: int, inherited: Any) -> Any | None:
@@ -419,39 +431,63 @@ def generate(site: SiteView, *, parallel: bool = True) -> Output:
 
 def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = None,
           drafts: bool = False, clean: bool = False, parallel: bool = True,
-          swap_guard: AbstractContextManager[object] | None = None) -> BuildResult:
+          swap_guard: AbstractContextManager[object] | None = None,
+          waiting: Callable[[str], None] | None = None) -> BuildResult:
     """Build the site into `out`, redoing only what changed since the last build.
 
-    On any error the previous output stays exactly as it was. `swap_guard` is held while
-    the new files replace the old: `serve` uses it so no page is read half-way through.
+    On any error the previous output stays exactly as it was; a successful build replaces
+    it whole, in one rename. Builds of one output folder take turns: a second one waits
+    for the first (calling `waiting` with the first one's pid). `swap_guard` is held while
+    the new tree replaces the old: `serve` uses it so no page is read half-way through.
     """
-    clock = _Clock(bool(os.environ.get("KHABAR_TIMINGS")))
     out = (out or site_dir / "_site").resolve()
     check_destination(out, site_dir)
+    where = cache.folder(site_dir, out)
+    try:
+        with publish.exclusive(where / "lock", waiting or _say_waiting(out)):
+            return _build(site_dir, out, where, base_url=base_url, drafts=drafts,
+                          clean=clean, parallel=parallel, swap_guard=swap_guard)
+    except OSError as exc:
+        raise KhabarError([os_problem(exc, out)]) from None
+
+
+def _say_waiting(out: Path) -> Callable[[str], None]:
+    def say(holder: str) -> None:
+        print(f"khabar: waiting for another build into {out} (pid {holder}) to finish",
+              file=sys.stderr, flush=True)
+    return say
+
+
+def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, drafts: bool,
+           clean: bool, parallel: bool, swap_guard: AbstractContextManager[object] | None
+           ) -> BuildResult:
+    clock = _Clock(bool(os.environ.get("KHABAR_TIMINGS")))
+    work = publish.work_dir(where, out)
+    publish.recover(work, out)  # what a killed build left
     options = f"{out}\0{base_url}\0{drafts}"
     quick = cache.quick_digest(site_dir, theme_dir(), options)
     if not clean and cache.up_to_date(site_dir, out, quick):
         return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
     state = None if clean else cache.load(site_dir, out)
-    if state is not None and state.out != str(out):
-        state.outputs = {}
+    if state is not None and (state.out != str(out) or state.build_id != marked_build(out)):
+        # the output is not what this state describes (another folder, or a build killed
+        # after publishing, before its cache was in place): its files are not known
+        state.outputs, state.uses = {}, {}
     clock.lap("cache")
     loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state,
                    parallel=parallel)
     site = loaded.site
     clock.lap("load")
-    compiled = site_dir / cache.CACHE_DIR / "jinja"
-    compiled.mkdir(parents=True, exist_ok=True)
-    env = environment(site_dir, compiled)
+    env = environment(site_dir, _compiled_templates())
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
     salt_key = hashlib.sha256(salt.encode()).hexdigest()
     static = cache.stamps([site_dir / "static"])
     sources = _sources(loaded.known)
     partial = changed_only(state, out, salt_key, static, sources, site)
-    build_id = hashlib.sha256(salt.encode() + quick.encode()).hexdigest()[:16]
-    staging = Staging(out, build_id)
+    build_id = hashlib.sha256(salt.encode() + quick.encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
+    staging = Staging(out, build_id, work)
     job = _Job(site, env, salt, previous, out, staging)
     rendered = loaded.bodies.used
     articles = _kept_articles(loaded, site)
@@ -463,35 +499,52 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
             made, fixed, specs, bulk = _template_errors(lambda: _make_all(
                 job, parallel, clock, lambda: cache.pack(articles, rendered)))
         written = [path for path, _fp, _uses, redone in made if redone]
-        with swap_guard or nullcontext():
-            written_or_deleted = staging.commit(
-                written, fixed,
-                set(previous) if partial is not None else {m[0] for m in made},
-                set(previous) if previous else None)
+        outputs = {path: fp for path, fp, _uses, _redone in made}
+        uses = {path: used for path, _fp, used, _redone in made}
+        if partial is None:
+            expected = set(outputs)
+            outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
+            shapes = _shapes(site)
+        else:
+            assert state is not None
+            expected = set(previous)
+            outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
+            shapes = {**state.shapes, **partial[1]}
+        new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
+                                outputs=outputs, out=str(out), salt=salt_key, static=static,
+                                sources=sources, shapes=shapes, uses=uses)
+        new_state.articles, new_state.markdown = articles, rendered
+        # the cache is written before the output is replaced (a full disk fails here, with
+        # the old output in place), and put in place after
+        pending = cache.prepare(site_dir, new_state, quick, build_id, bulk=bulk,
+                                previous=state)
+        clock.lap("cache ready")
+        try:
+            with swap_guard or nullcontext():
+                written_or_deleted = staging.commit(written, fixed, expected, set(previous))
+        except BaseException:
+            pending.discard()
+            raise
     except BaseException:
-        staging.abort([])
+        staging.abort()
         raise
-    clock.lap("write")
-    outputs = {path: fp for path, fp, _uses, _redone in made}
-    uses = {path: used for path, _fp, used, _redone in made}
-    if partial is None:
-        outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
-        shapes = _shapes(site)
-    else:
-        assert state is not None
-        outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
-        shapes = {**state.shapes, **partial[1]}
-    new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
-                            outputs=outputs, out=str(out),
-                            salt=salt_key, static=static, sources=sources, shapes=shapes,
-                            uses=uses)
-    new_state.articles, new_state.markdown = articles, rendered
-    cache.save(site_dir, new_state, quick, build_id, bulk=bulk, previous=state)
-    clock.lap("save cache")
+    pending.commit()
+    clock.lap("publish")
     return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),
                        rendered=len(written), written=written_or_deleted,
                        partial=partial is not None, warnings=_warnings(loaded))
+
+
+def _compiled_templates() -> Path | None:
+    """Where Jinja keeps compiled templates: the user's cache directory, never the site
+    folder (compiled templates are code, and a site folder may come from anyone)."""
+    folder = cache.user_dir() / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _warnings(loaded: Loaded) -> tuple[Diagnostic, ...]:

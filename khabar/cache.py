@@ -15,16 +15,20 @@ Kept in SITE/.khabar-cache/ (ignore it in version control), one folder per outpu
   of everything it was made from and the slugs of the stories it shows, and what a
   partial rebuild checks (see build.changed_only).
 
-Compiled templates are kept beside them, in jinja/ (Jinja's own bytecode cache).
+The pickles are signed (HMAC-SHA256) with a key kept in the user's cache directory and
+verified before they are unpickled: a site folder may come from someone else, and a cache
+planted in it must not run code. Compiled templates (code too) are kept in that directory,
+not here. The lock file makes builds of one output folder take turns (publish.py).
 
-The cache is never trusted blindly: a file that does not load, or was written by another
-Khabar version or other Khabar code, is ignored (and replaced by the next build);
-`--clean` ignores it too.
+The cache is never trusted blindly: a file that does not load, is not signed with this
+user's key, or was written by another Khabar version or other Khabar code, is ignored (and
+replaced by the next build); `--clean` ignores it too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -44,7 +48,7 @@ QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
 BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
-FORMAT = 6  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 7  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static")
 
@@ -72,6 +76,7 @@ class State:
     # articles and markdown are kept in BULK_FILE, written by a full build, plus what
     # later rebuilds changed (kept here: rewriting the bulk took 0.5 s at 10,000 articles)
     bulk_id: str = ""
+    build_id: str = ""  # the build that wrote this state (its output folder's mark says so)
     bulk_index: dict[str, tuple[tuple[int, int], str]] = field(
         default_factory=dict)  # path: (stamp, sha) of each article in the bulk
     bulk_markdown: frozenset[tuple[str, str]] = frozenset()  # the keys of its markdown
@@ -154,11 +159,11 @@ def load(site: Path, out: Path) -> State | None:
     if not (where / STATE_FILE).is_file():
         return None
     try:
-        with (where / STATE_FILE).open("rb") as fh:
-            state = pickle.load(fh)
+        # verified before unpickled: only what this user's Khabar wrote is ever loaded
+        state = pickle.loads(verify((where / STATE_FILE).read_bytes()))
         if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
             return None
-        data = (where / BULK_FILE).read_bytes()
+        data = verify((where / BULK_FILE).read_bytes())
         head, _, body = data.partition(b"\n")
         if head.decode() != state.bulk_id:
             return None  # a bulk from another build: interrupted between the two writes
@@ -179,9 +184,35 @@ def pack(articles: dict[str, Any], markdown: dict[tuple[str, str], Any]) -> byte
     return pickle.dumps((articles, markdown), protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | None = None,
-         previous: State | None = None) -> None:
-    """Write the files atomically (temp file, then rename), quick.json last.
+class Pending:
+    """A build's cache files, written under temporary names and not yet in place: the
+    build readies them before it publishes its output (a full disk fails the build while
+    the old output still stands) and puts them in place after, in a few renames."""
+
+    def __init__(self) -> None:
+        self.moves: list[tuple[str, Path]] = []
+
+    def add(self, path: Path, *parts: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        self.moves.append((tmp, path))
+        with os.fdopen(fd, "wb") as fh:
+            for part in parts:
+                fh.write(part)
+
+    def commit(self) -> None:
+        for tmp, path in self.moves:  # quick.json last: it vouches for the rest
+            os.replace(tmp, path)
+        self.moves = []
+
+    def discard(self) -> None:
+        for tmp, _path in self.moves:
+            Path(tmp).unlink(missing_ok=True)
+        self.moves = []
+
+
+def prepare(site: Path, state: State, quick: str, build_id: str, *,
+            bulk: bytes | None = None, previous: State | None = None) -> Pending:
+    """Write the cache files under temporary names (see Pending), signed.
 
     With `bulk` (`pack` of the state's articles and markdown), or without a `previous`
     state to build on, or when the changes since its bulk have grown, the bulk is written
@@ -190,6 +221,7 @@ def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | N
     where.mkdir(parents=True, exist_ok=True)
     (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
     light = State(**{**state.__dict__, "articles": {}, "markdown": {}})
+    light.build_id = build_id
     if bulk is None and previous is not None and previous.bulk_id:
         index = previous.bulk_index
         light.bulk_id, light.bulk_index = previous.bulk_id, index
@@ -203,28 +235,87 @@ def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | N
             bulk = pack(state.articles, state.markdown)  # time to start afresh
     elif bulk is None:
         bulk = pack(state.articles, state.markdown)
-    if bulk is not None:
-        light.bulk_id, light.bulk_index = build_id, {
-            path: (hit[0], hit[1]) for path, hit in state.articles.items()}
-        light.bulk_markdown = frozenset(state.markdown)
-        light.delta_articles, light.delta_gone, light.delta_markdown = {}, frozenset(), {}
-        _atomic(where / BULK_FILE, build_id.encode() + b"\n", bulk)
-    _atomic(where / STATE_FILE, pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL))
-    _atomic(where / OUTPUTS_FILE, "\n".join([build_id, *state.outputs]).encode())
-    _atomic(where / QUICK_FILE, json.dumps(
-        {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
-
-
-def _atomic(path: Path, *parts: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    for stale in where.glob(".*.*"):  # temporary names left by a build killed mid-way
+        if stale.name.split(".")[1] in (BULK_FILE.split(".")[0], STATE_FILE.split(".")[0],
+                                        OUTPUTS_FILE.split(".")[0], QUICK_FILE.split(".")[0]):
+            stale.unlink(missing_ok=True)
+    pending = Pending()
     try:
-        with os.fdopen(fd, "wb") as fh:
-            for part in parts:
-                fh.write(part)
-        os.replace(tmp, path)
+        if bulk is not None:
+            light.bulk_id, light.bulk_index = build_id, {
+                path: (hit[0], hit[1]) for path, hit in state.articles.items()}
+            light.bulk_markdown = frozenset(state.markdown)
+            light.delta_articles, light.delta_gone, light.delta_markdown = {}, frozenset(), {}
+            pending.add(where / BULK_FILE, *sign(build_id.encode() + b"\n", bulk))
+        pending.add(where / STATE_FILE, *sign(
+            pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)))
+        pending.add(where / OUTPUTS_FILE, "\n".join([build_id, *state.outputs]).encode())
+        pending.add(where / QUICK_FILE, json.dumps(
+            {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        pending.discard()
         raise
+    return pending
+
+
+def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | None = None,
+         previous: State | None = None) -> None:
+    """`prepare` and put in place at once."""
+    prepare(site, state, quick, build_id, bulk=bulk, previous=previous).commit()
+
+
+def user_dir() -> Path:
+    """Khabar's folder in the user's cache directory ($XDG_CACHE_HOME, else ~/.cache):
+    outside every site folder, so what is kept there can be trusted."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "khabar"
+
+
+@cache
+def _key() -> bytes:
+    """The key that signs this user's build caches. A site folder may come from someone
+    else (a pull request, a shared drive); a cache planted in it is not signed with this
+    key and is ignored, never unpickled. Where the key cannot be kept, one for this
+    process alone: caches then last a process (the next build is a full one)."""
+    path = user_dir() / "cache-key"
+    try:
+        data = path.read_bytes()
+        if len(data) >= 32:
+            return data
+    except OSError:
+        pass
+    key = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+    except FileExistsError:  # another build made it first
+        return path.read_bytes()
+    except OSError:
+        pass
+    return key
+
+
+_SIGNED = b"khabar-signed "
+
+
+def sign(*parts: bytes) -> tuple[bytes, ...]:
+    mac = hmac.new(_key(), digestmod=hashlib.sha256)
+    for part in parts:
+        mac.update(part)
+    return (_SIGNED + mac.hexdigest().encode() + b"\n", *parts)
+
+
+def verify(data: bytes) -> bytes:
+    """The payload of a signed file; ValueError when it is not signed with this user's
+    key (planted, or from another machine)."""
+    head, _, body = data.partition(b"\n")
+    expected = hmac.new(_key(), body, hashlib.sha256).hexdigest().encode()
+    if not head.startswith(_SIGNED) or not hmac.compare_digest(head[len(_SIGNED):],
+                                                               expected):
+        raise ValueError("cache file not signed with this user's key")
+    return body
 
 
 class Fingerprints:

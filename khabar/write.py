@@ -1,18 +1,20 @@
-"""Output: collect every file in memory, refuse two writers of one path, publish atomically.
+"""Output: refuse two writers of one path, stage the new tree, publish it whole.
 
-A build that fails never touches the previous output; a successful one replaces it by
-renames, so a reader of the folder sees either the old site or the new one.
+A build that fails never touches the previous output; a successful one replaces it with
+one rename (publish.py), so a reader of the folder sees either the old site or the new
+one.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from . import publish
 from .errors import Diagnostic, KhabarError
 
 MARKER = ".khabar-output"
@@ -86,104 +88,89 @@ def check_destination(out: Path, site_root: Path) -> None:
 
 
 class Staging:
-    """Where a build's files wait until all of them are written, then are put in place.
+    """A build's new output tree, written beside the output and published whole.
 
-    A new output folder is written as a sibling temporary folder and renamed into place.
-    An existing one (Khabar's own) is updated in place in two phases: each changed file
-    is first written beside its target under a temporary name; only when every file is
-    written are they renamed over their targets, files the site no longer has deleted, and
-    unchanged files never touched. Either way a failure before the commit removes what
-    was written and leaves the previous output exactly as it was.
-
-    Worker processes may call `write` concurrently (distinct paths); `commit` and `abort`
-    belong to the parent.
+    Workers (forked processes) write the files they rendered into it concurrently
+    (distinct paths). `commit` then adds the small fixed files, hard-links every other
+    file the site still has from the current output (files are never modified in place,
+    so a link is as good as a copy), marks the tree and swaps it in with one rename (see
+    publish.py). Until that rename the output is untouched; a failure or an interrupt
+    before it removes the stage, and one killed before it leaves the stage in the work
+    folder, which the next build removes: no temporary file ever sits in the output.
     """
 
-    def __init__(self, out: Path, build_id: str) -> None:
+    def __init__(self, out: Path, build_id: str, work: Path) -> None:
         self.out = out.resolve()
         self.build_id = build_id
-        self.in_place = (self.out / MARKER).is_file()
-        if self.in_place:
-            self.root = self.out
-        else:
-            self.out.parent.mkdir(parents=True, exist_ok=True)
-            self.root = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.new-",
-                                              dir=self.out.parent))
-        self._made: set[Path] = set()
+        self.work = work
+        self.root = Path(tempfile.mkdtemp(prefix=publish.STAGE_PREFIX, dir=work))
+        self._made: set[Path] = {self.root}
 
     def _place(self, rel: str) -> Path:
         target = self.root / rel
-        if self.in_place:
-            target = target.with_name(f".{target.name}.{self.build_id}.tmp")
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
         return target
 
     def write(self, rel: str, data: bytes) -> None:
         write_file(self._place(rel), data)
 
     def commit(self, written: Iterable[str], fixed: Output, expected: set[str],
-               previous: set[str] | None = None) -> int:
-        """Put everything in place; returns how many files were written or deleted.
+               previous: set[str], before_swap: Callable[[], None] = lambda: None) -> int:
+        """Complete the tree and publish it; returns how many files differ from the
+        previous output (written, or gone).
 
-        `previous` lists the files the last build wrote; without it the folder is walked
-        to find the files to delete."""
-        count = 0
-        written = list(written)
+        `written`: what the workers wrote; `expected`: every page and feed of the new
+        site (the rest, unchanged, are linked from the output); `previous`: the files of
+        the output being replaced. `before_swap` runs last before the swap (the build
+        readies its cache there: a failure still leaves the output as it was)."""
+        done = set(written)
         for rel, data in fixed.items():
-            if self.in_place:
-                try:
-                    old = self.out / rel
-                    if old.stat().st_size == len(data) and old.read_bytes() == data:
-                        continue
-                except OSError:
-                    pass
+            if rel in previous and _same(self.out / rel, data):
+                continue  # linked below, like any unchanged file
             self.write(rel, data)
-            written.append(rel)
-        if not self.in_place:
-            write_file(self.root / MARKER, _mark(self.build_id).encode())
-            os.chmod(self.root, 0o755)
-            _swap(self.root, self.out)
-            return len(written)
-        for rel in written:
-            os.replace(self._place(rel), self.out / rel)
-            count += 1
-        keep = expected | set(fixed.files) | {MARKER}
-        if previous is not None:
-            for rel in sorted(previous - keep):
-                gone = self.out / rel
-                gone.unlink(missing_ok=True)
-                count += 1
-                with contextlib.suppress(OSError):  # only empty folders go
-                    gone.parent.rmdir()
-        else:
-            for dirpath, _dirs, filenames in os.walk(self.out, topdown=False):
-                for name in filenames:
-                    path = os.path.join(dirpath, name)
-                    if os.path.relpath(path, self.out).replace(os.sep, "/") not in keep:
-                        os.unlink(path)
-                        count += 1
-                if dirpath != str(self.out) and not os.listdir(dirpath):
-                    os.rmdir(dirpath)
-        write_file(self.out / MARKER, _mark(self.build_id).encode())
-        return count
+            done.add(rel)
+        for rel in sorted(expected | set(fixed.files)):
+            if rel not in done:
+                _link(self.out / rel, self._place(rel))
+        write_file(self.root / MARKER, _mark(self.build_id).encode())
+        os.chmod(self.root, 0o755)
+        before_swap()
+        old = publish.swap_in(self.root, self.out, self.work)
+        if old is not None:
+            publish.remove_tree(old)
+        return len(done) + len(previous - expected - set(fixed.files))
 
-    def abort(self, written: Iterable[str]) -> None:
-        """Remove what this build wrote; the previous output is untouched."""
-        if not self.in_place:
-            shutil.rmtree(self.root, ignore_errors=True)
-            return
-        for rel in written:
-            self._place(rel).unlink(missing_ok=True)
-        suffix = f".{self.build_id}.tmp"
-        for path in self.out.rglob(f"*{suffix}"):  # from workers that stopped half-way
-            path.unlink(missing_ok=True)
+    def abort(self) -> None:
+        """Remove the stage; the output was never touched."""
+        publish.remove_tree(self.root)
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _link(source: Path, target: Path) -> None:
+    """`target` as a hard link to `source`, or a copy where links are refused (FAT, some
+    network shares)."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP,
+                             errno.EOPNOTSUPP):
+            raise
+        shutil.copyfile(source, target)
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """The one place output bytes reach the disk (tests inject failures here)."""
-    with open(path, "wb") as fh:
+    """The one place output bytes reach the disk (tests inject failures here). Never over
+    an existing file: in a stage, that would be a link shared with the live output."""
+    with open(path, "xb") as fh:
         fh.write(data)
 
 
@@ -191,17 +178,37 @@ def _mark(build_id: str) -> str:
     return f"This folder is written by Khabar; builds replace its files.\nbuild {build_id}\n"
 
 
-def _swap(stage: Path, out: Path) -> None:
-    """Put `stage` where `out` is by two renames; the old folder is removed afterwards."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.rmdir(old)
-        os.replace(out, old)
-        try:
-            os.replace(stage, out)
-        except BaseException:
-            os.replace(old, out)
-            raise
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(stage, out)
+def marked_build(out: Path) -> str | None:
+    """The id of the build whose tree `out` is, from its mark; None without one."""
+    try:
+        mark = (out / MARKER).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    for line in mark.splitlines():
+        if line.startswith("build "):
+            return line[6:].strip()
+    return None
+
+
+_OS_HINTS = {
+    errno.ENOSPC: "free some disk space: a build needs room for a new tree of the changed "
+                  "files and for its cache",
+    errno.EDQUOT: "free some disk space (quota exceeded)",
+    errno.EACCES: "check that you may write there, or choose another --out folder",
+    errno.EPERM: "check that you may write there, or choose another --out folder",
+    errno.EROFS: "the file system is read-only: choose another --out folder",
+    errno.ENOTDIR: "a file stands where a folder is needed: choose another --out folder",
+    errno.ELOOP: "a symbolic link points to itself: remove it",
+    errno.ENOENT: "a file or folder disappeared during the build: build again",
+}
+
+
+def os_problem(exc: OSError, out: Path) -> Diagnostic:
+    """An operating system error as one error line naming the file; the output folder
+    is unchanged whenever one is raised before the swap, which is always."""
+    where = exc.filename if exc.filename is not None else out
+    if isinstance(where, bytes):
+        where = os.fsdecode(where)
+    hint = _OS_HINTS.get(exc.errno or 0, "fix the cause and build again")
+    return Diagnostic(str(where), None, f"{exc.strerror or exc}; the previous output in "
+                      f"{out} is unchanged", hint)

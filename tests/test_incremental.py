@@ -145,9 +145,9 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
     elif damage == "foreign":
         state.write_bytes(pickle.dumps(cache.State(key="khabar 0.0.1 cache 0 python (2, 7)")))
     elif damage in ("other-code", "no-html", "bulk-of-another-build"):
-        light = pickle.loads(state.read_bytes())
+        light = pickle.loads(cache.verify(state.read_bytes()))
         bulk = cache.folder(mini_site, out) / cache.BULK_FILE
-        head, _, body = bulk.read_bytes().partition(b"\n")
+        head, _, body = cache.verify(bulk.read_bytes()).partition(b"\n")
         articles, markdown = pickle.loads(body)
         if damage == "other-code":  # parsed and rendered by another Khabar: not reused
             light.code = "0" * 64
@@ -158,8 +158,8 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
         else:  # a crash between writing the bulk and the state that goes with it
             head = b"another"
             markdown = {k: replace(v, html="<p>stale</p>") for k, v in markdown.items()}
-        state.write_bytes(pickle.dumps(light))
-        bulk.write_bytes(head + b"\n" + cache.pack(articles, markdown))
+        state.write_bytes(b"".join(cache.sign(pickle.dumps(light))))
+        bulk.write_bytes(b"".join(cache.sign(head + b"\n", cache.pack(articles, markdown))))
     else:
         (cache.folder(mini_site, out) / cache.QUICK_FILE).write_text("{not json")
     edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.\n", "برگزار شد امروز.\n")
