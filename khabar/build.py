@@ -48,7 +48,6 @@ from .write import (
     Staging,
     add_tree,
     check_destination,
-    marked_build,
     os_problem,
 )
 
@@ -469,7 +468,7 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     if not clean and cache.up_to_date(site_dir, out, quick):
         return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
     state = None if clean else cache.load(site_dir, out)
-    if state is not None and (state.out != str(out) or state.build_id != marked_build(out)):
+    if state is not None and (state.out != str(out) or state.build_id != publish.marked(out)):
         # the output is not what this state describes (another folder, or a build killed
         # after publishing, before its cache was in place): its files are not known
         state.outputs, state.uses = {}, {}
@@ -487,7 +486,10 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     partial = changed_only(state, out, salt_key, static, sources, site)
     build_id = hashlib.sha256(salt.encode() + quick.encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
-    staging = Staging(out, build_id, work)
+    live = publish.marked(out)
+    spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
+        else None
+    staging = Staging(out, build_id, work, spare=spare)
     job = _Job(site, env, salt, previous, out, staging)
     rendered = loaded.bodies.used
     articles = _kept_articles(loaded, site)
@@ -510,9 +512,16 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
             expected = set(previous)
             outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
             shapes = {**state.shapes, **partial[1]}
+        differ = staging.complete(written, fixed, expected, set(previous))
+        clock.lap("stage")
+        # after the swap the output's tree becomes the spare, worth keeping when the next
+        # build can start from it: few files differ
+        keep_spare = live is not None and len(differ) <= len(outputs) // 2
         new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
                                 outputs=outputs, out=str(out), salt=salt_key, static=static,
-                                sources=sources, shapes=shapes, uses=uses)
+                                sources=sources, shapes=shapes, uses=uses,
+                                spare_id=live if live and keep_spare else "",
+                                spare_diff=frozenset(differ) if keep_spare else frozenset())
         new_state.articles, new_state.markdown = articles, rendered
         # the cache is written before the output is replaced (a full disk fails here, with
         # the old output in place), and put in place after
@@ -521,7 +530,7 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
         clock.lap("cache ready")
         try:
             with swap_guard or nullcontext():
-                written_or_deleted = staging.commit(written, fixed, expected, set(previous))
+                staging.publish(keep_spare)
         except BaseException:
             pending.discard()
             raise
@@ -532,7 +541,7 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     clock.lap("publish")
     return BuildResult(out=out, pages=specs, files=len(outputs),
                        stories=sum(len(s) for s in site.stories.values()),
-                       rendered=len(written), written=written_or_deleted,
+                       rendered=len(written), written=len(differ),
                        partial=partial is not None, warnings=_warnings(loaded))
 
 

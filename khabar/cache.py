@@ -77,6 +77,8 @@ class State:
     # later rebuilds changed (kept here: rewriting the bulk took 0.5 s at 10,000 articles)
     bulk_id: str = ""
     build_id: str = ""  # the build that wrote this state (its output folder's mark says so)
+    spare_id: str = ""  # the build of the spare tree kept beside the output (publish.py)
+    spare_diff: frozenset[str] = frozenset()  # the files in which it differs from the output
     bulk_index: dict[str, tuple[tuple[int, int], str]] = field(
         default_factory=dict)  # path: (stamp, sha) of each article in the bulk
     bulk_markdown: frozenset[tuple[str, str]] = frozenset()  # the keys of its markdown

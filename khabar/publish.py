@@ -2,12 +2,15 @@
 
 A reader of the output folder (a web server, rsync, a deploy script) must only ever see
 the old site or the new one. A build therefore writes a complete new tree beside the
-output (hard links to the files that did not change, so this costs a link per file, not a
-copy), and publishes it by exchanging the two folders' names in one `renameat2(...,
+output (files that did not change are hard links to the output's: never a copy), and
+publishes it by exchanging the two folders' names in one `renameat2(...,
 RENAME_EXCHANGE)` call (Linux; `renamex_np(RENAME_SWAP)` on macOS). Where neither exists
 (another system, or a file system that refuses the exchange) two renames are used: for the
 instant between them the output folder is missing, and a build killed in that instant
 leaves the old tree beside it, which the next build puts back (`recover`).
+
+After a swap the old tree is kept as the spare: the next build starts its tree from it,
+so that it only replaces the files that differ (see write.Staging).
 
 The builds of one output folder take turns: each holds an exclusive `flock` on a lock file
 in the build cache while it runs, which the kernel releases when the process ends, however
@@ -29,7 +32,9 @@ from functools import cache
 from pathlib import Path
 
 STAGE_PREFIX = "new-"  # a tree being written: never published, removed by the next build
-OLD_PREFIX = "old-"  # the previous tree after a swap, until it is removed
+OLD_PREFIX = "old-"  # a tree on its way out, until it is removed
+MARKER = ".khabar-output"  # in every tree: which build made it
+SPARE = "spare"  # the tree the output held before the last swap, for the next build
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2  # linux/fs.h
@@ -82,6 +87,44 @@ def swap_in(stage: Path, out: Path, work: Path) -> Path | None:
         os.rename(old, out)
         raise
     return old
+
+
+def stage(work: Path, spare_id: str | None) -> Path:
+    """A new stage folder: the spare tree when it is the build `spare_id` (renamed, so a
+    stage killed half-way is never taken for a spare), else an empty folder."""
+    spare = work / SPARE
+    if spare_id is not None and spare.is_dir() and marked(spare) == spare_id:
+        path = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=work))
+        os.rmdir(path)
+        os.rename(spare, path)
+        return path
+    if spare.exists():
+        retire(spare, work, keep=False)
+    return Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=work))
+
+
+def retire(tree: Path, work: Path, keep: bool) -> None:
+    """The tree the output held until a swap: kept as the spare, or removed (renamed
+    first, so that a half-removed tree is never taken for a spare)."""
+    if keep and not (work / SPARE).exists():
+        os.rename(tree, work / SPARE)
+        return
+    if not tree.name.startswith(OLD_PREFIX):
+        old = Path(tempfile.mkdtemp(prefix=OLD_PREFIX, dir=work))
+        os.rmdir(old)
+        os.rename(tree, old)
+        tree = old
+    remove_tree(tree)
+
+
+def marked(tree: Path) -> str | None:
+    """The id of the build that made `tree`, from its mark; None without one."""
+    try:
+        mark = (tree / MARKER).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+    return next((line[6:].strip() for line in mark.splitlines()
+                 if line.startswith("build ")), None)
 
 
 def recover(work: Path, out: Path) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from . import publish
 from .errors import Diagnostic, KhabarError
 
-MARKER = ".khabar-output"
+MARKER = publish.MARKER
 
 
 class Output:
@@ -90,21 +89,37 @@ def check_destination(out: Path, site_root: Path) -> None:
 class Staging:
     """A build's new output tree, written beside the output and published whole.
 
-    Workers (forked processes) write the files they rendered into it concurrently
-    (distinct paths). `commit` then adds the small fixed files, hard-links every other
-    file the site still has from the current output (files are never modified in place,
-    so a link is as good as a copy), marks the tree and swaps it in with one rename (see
-    publish.py). Until that rename the output is untouched; a failure or an interrupt
-    before it removes the stage, and one killed before it leaves the stage in the work
-    folder, which the next build removes: no temporary file ever sits in the output.
+    The tree starts as the spare: the tree the output held before the last build (kept
+    by publish.py after each swap, its files hard links shared with the output where they
+    did not change). The files that differ between the spare and the output are removed
+    from it first; workers (forked processes) then write the files they rendered
+    (distinct paths; never over an existing file, which may be a link shared with the
+    live output). `complete` adds the fixed files, links from the output every file the
+    site keeps that the tree lacks, removes the files the site no longer has and marks
+    it; `publish` swaps it in with one rename and keeps the old tree as the next spare.
+    So a rebuild costs a few operations per changed file, not one per file of the site.
+    Without a usable spare the tree starts empty and every kept file is linked.
+
+    Until the swap the output is untouched; a failure or an interrupt removes the stage,
+    and one killed leaves it in the work folder, where the next build removes it: no
+    temporary file ever sits in the output.
     """
 
-    def __init__(self, out: Path, build_id: str, work: Path) -> None:
+    def __init__(self, out: Path, build_id: str, work: Path, *,
+                 spare: tuple[str, frozenset[str]] | None = None) -> None:
+        """`spare`: the build id the spare tree should carry and the files in which it
+        differs from the output; None to start from an empty tree."""
         self.out = out.resolve()
         self.build_id = build_id
         self.work = work
-        self.root = Path(tempfile.mkdtemp(prefix=publish.STAGE_PREFIX, dir=work))
+        self.root = publish.stage(work, spare[0] if spare else None)
         self._made: set[Path] = {self.root}
+        # what the tree lacks of the output's files (None: all of them)
+        self.lacking: frozenset[str] | None = None
+        if spare is not None and any(self.root.iterdir()):
+            self.lacking = spare[1] | {MARKER}
+            for rel in sorted(self.lacking):
+                self._remove(rel)
 
     def _place(self, rel: str) -> Path:
         target = self.root / rel
@@ -114,34 +129,60 @@ class Staging:
             self._made.add(parent)
         return target
 
-    def write(self, rel: str, data: bytes) -> None:
-        write_file(self._place(rel), data)
+    def _remove(self, rel: str) -> None:
+        """Unlink a file of the tree and the folders it leaves empty."""
+        target = self.root / rel
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return
+        parent = target.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            self._made.discard(parent)
+            parent = parent.parent
 
-    def commit(self, written: Iterable[str], fixed: Output, expected: set[str],
-               previous: set[str], before_swap: Callable[[], None] = lambda: None) -> int:
-        """Complete the tree and publish it; returns how many files differ from the
-        previous output (written, or gone).
+    def write(self, rel: str, data: bytes) -> None:
+        target = self._place(rel)
+        if self.lacking is not None:
+            target.unlink(missing_ok=True)  # the spare's (maybe shared) copy
+        write_file(target, data)
+
+    def complete(self, written: Iterable[str], fixed: Output, expected: set[str],
+                 previous: set[str]) -> set[str]:
+        """Make the tree the whole new site; returns the files in which it differs from
+        the output (written, or gone).
 
         `written`: what the workers wrote; `expected`: every page and feed of the new
-        site (the rest, unchanged, are linked from the output); `previous`: the files of
-        the output being replaced. `before_swap` runs last before the swap (the build
-        readies its cache there: a failure still leaves the output as it was)."""
+        site (those not written are unchanged: linked from the output); `previous`: the
+        files of the output being replaced."""
         done = set(written)
         for rel, data in fixed.items():
             if rel in previous and _same(self.out / rel, data):
-                continue  # linked below, like any unchanged file
+                continue  # unchanged: linked below, like any unchanged file
             self.write(rel, data)
             done.add(rel)
-        for rel in sorted(expected | set(fixed.files)):
-            if rel not in done:
-                _link(self.out / rel, self._place(rel))
-        write_file(self.root / MARKER, _mark(self.build_id).encode())
+        keep = expected | set(fixed.files)
+        gone = previous - keep
+        for rel in sorted(gone):
+            self._remove(rel)
+        lacking = keep if self.lacking is None else self.lacking & keep
+        for rel in sorted(lacking - done):
+            _link(self.out / rel, self._place(rel))
+        target = self.root / MARKER
+        target.unlink(missing_ok=True)
+        write_file(target, _mark(self.build_id).encode())
         os.chmod(self.root, 0o755)
-        before_swap()
+        return done | gone
+
+    def publish(self, keep_spare: bool) -> None:
+        """Swap the tree in; the old one becomes the spare (or is removed)."""
         old = publish.swap_in(self.root, self.out, self.work)
         if old is not None:
-            publish.remove_tree(old)
-        return len(done) + len(previous - expected - set(fixed.files))
+            publish.retire(old, self.work, keep_spare)
 
     def abort(self) -> None:
         """Remove the stage; the output was never touched."""
@@ -176,18 +217,6 @@ def write_file(path: Path, data: bytes) -> None:
 
 def _mark(build_id: str) -> str:
     return f"This folder is written by Khabar; builds replace its files.\nbuild {build_id}\n"
-
-
-def marked_build(out: Path) -> str | None:
-    """The id of the build whose tree `out` is, from its mark; None without one."""
-    try:
-        mark = (out / MARKER).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return None
-    for line in mark.splitlines():
-        if line.startswith("build "):
-            return line[6:].strip()
-    return None
 
 
 _OS_HINTS = {
