@@ -243,9 +243,28 @@ class Plan:
         add_tree(fixed, root / "static", root)
         for task in self.all_tasks:
             if task.path in fixed:
-                fixed.add(task.path, b"", task.origin)  # records the conflict
+                fixed.conflicts.append(Diagnostic(
+                    fixed.origin(task.path), None,
+                    f"would be published as '{task.path}', which is the {task.origin} "
+                    f"made from {self.source_of(task)}",
+                    "rename or move this file: static/ is copied as it is, over nothing "
+                    "Khabar makes"))
         fixed.check()
         return fixed
+
+    def source_of(self, task: Task) -> str:
+        """The file a page or feed is made from, as errors name it."""
+        if task.kind == "page":
+            spec = self.specs[task.index]
+            if spec.key[0] == "article":
+                story = next((s for s in self._versions.get(spec.key[1], [])
+                              if s.lang == spec.lang), None)
+                if story is not None:
+                    return story.path
+            if spec.key[0] in ("term", "taxonomy"):
+                return f"{config_stage.SITE_FILE} (taxonomies.{spec.key[1]})"
+            return f"the theme's {spec.template}"
+        return f"{config_stage.SITE_FILE} and content/ (every story of the feed)"
 
     def fingerprint(self, task: Task) -> bytes:
         """A digest of everything the task's file is made from, without rendering it."""

@@ -32,11 +32,15 @@ class Output:
         path = path.lstrip("/")
         if path in self._files:
             self.conflicts.append(Diagnostic(
-                origin, None, f"output '{path}' would be written twice: also by "
-                f"{self._origin[path]}", "rename one of them"))
+                origin, None, f"would be published as '{path}', which is also "
+                f"{self._origin[path]}", "rename or move one of them"))
             return
         self._files[path] = data
         self._origin[path] = origin
+
+    def origin(self, path: str) -> str:
+        """What made the file at `path` (a source file's path where there is one)."""
+        return self._origin[path.lstrip("/")]
 
     def __contains__(self, path: str) -> bool:
         return path.lstrip("/") in self._files

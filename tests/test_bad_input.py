@@ -129,7 +129,14 @@ def test_static_file_colliding_with_a_page(mini_site: Path,
                                            cli: Callable[..., Run]) -> None:
     write(mini_site / "static/fa/index.html", "<p>mine</p>")
     lines = rebuild_fails(mini_site, built, cli)
-    assert any("'fa/index.html' would be written twice" in line for line in lines), lines
+    assert "static/fa/index.html: error: would be published as 'fa/index.html', which is the " \
+        "page /fa/ made from the theme's home.html (hint: rename or move this file: static/ " \
+        "is copied as it is, over nothing Khabar makes)" in lines, lines
+    write(mini_site / "static/fa/index.html", "<p>mine</p>").unlink()
+    write(mini_site / "static/fa/articles/oslo-talks/index.html", "<p>mine</p>")
+    lines = rebuild_fails(mini_site, built, cli)
+    assert any(line.startswith("static/fa/articles/oslo-talks/index.html: error: ") and
+               "mini/content/news/oslo-talks.fa.md (hint: rename" in line for line in lines), lines
 
 
 def test_output_that_contains_the_site_is_refused(mini_site: Path,

@@ -213,8 +213,10 @@ def test_publish_refuses_nothing_when_empty(tmp_path: Path) -> None:
     output = write_stage.Output()
     output.add("a/index.html", b"x", "test")
     output.add("/a/index.html", b"y", "other")
-    with pytest.raises(Exception, match="written twice"):
+    with pytest.raises(KhabarError) as caught:
         output.check()
+    assert str(caught.value) == "other: error: would be published as 'a/index.html', " \
+        "which is also test (hint: rename or move one of them)"
 
 
 def test_parallel_rendering_matches_one_process(mini_site: Path, tmp_path: Path,
