@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from . import publish
+from . import publish, sources
 from .errors import Diagnostic, KhabarError
 
 MARKER = publish.MARKER
@@ -61,13 +61,15 @@ class Output:
 
 
 def add_tree(output: Output, folder: Path, origin_root: Path, prefix: str = "") -> None:
-    """Copy a folder's files (static/) into the output as they are."""
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            rel = path.relative_to(folder).as_posix()
-            output.add(prefix + rel, path.read_bytes(), str(path.relative_to(origin_root)))
+    """Copy a folder's files (static/) into the output as they are, hidden ones too
+    (`.well-known/`); a link that leaves the site, dangles or loops is an error (see
+    sources.site_files), never published."""
+    files, problems = sources.site_files(folder, origin_root, hidden=True)
+    output.conflicts.extend(problems)
+    for name in files:
+        path = Path(name)
+        rel = path.relative_to(folder).as_posix()
+        output.add(prefix + rel, path.read_bytes(), str(path.relative_to(origin_root)))
 
 
 def check_destination(out: Path, site_root: Path) -> None:

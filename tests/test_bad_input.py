@@ -164,3 +164,23 @@ def test_usage_error_exits_2(cli: Callable[..., Run]) -> None:
     with pytest.raises(SystemExit) as info:
         cli("build", "--no-such-option")
     assert info.value.code == 2
+
+
+def test_static_links_that_leave_the_site_are_refused(mini_site: Path,
+                                                      built: tuple[Path, dict[str, bytes]],
+                                                      cli: Callable[..., Run]) -> None:
+    (mini_site / "static/passwd.txt").symlink_to("/etc/passwd")
+    (mini_site / "static/gone.css").symlink_to(mini_site / "static/nothing.css")
+    (mini_site / "static/loop.css").symlink_to(mini_site / "static/loop.css")
+    (mini_site / "static/inside.txt").symlink_to(mini_site / "static/humans.txt")
+    lines = rebuild_fails(mini_site, built, cli)
+    assert [line.split(": error: ")[0].rsplit("/", 2)[-2:] for line in lines] == [
+        ["static", "gone.css"], ["static", "loop.css"], ["static", "passwd.txt"]], lines
+    assert "links to /etc/passwd, outside the site folder" in lines[2]
+    assert not any("Traceback" in line for line in lines)
+    for name in ("passwd.txt", "gone.css", "loop.css"):
+        (mini_site / "static" / name).unlink()
+    out, _before = built
+    assert cli("build", "--site", mini_site, "--out", out).code == 0
+    # a link inside the site is published as the file it points to
+    assert (out / "inside.txt").read_bytes() == (mini_site / "static/humans.txt").read_bytes()
