@@ -75,6 +75,7 @@ class Loaded:
     config_digest: str
     known: content.Known
     bodies: Bodies
+    warnings: tuple[Diagnostic, ...]  # what was repaired while reading the articles
 
 
 def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -> SiteView:
@@ -110,7 +111,9 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
     bodies = Bodies(MarkdownRenderer(),
                     {**(state.markdown if state is not None else {}), **fresh})
     stories = assemble(config, articles, bodies)
-    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies)
+    warnings = tuple(sorted(w for a in articles for w in a.warnings))
+    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies,
+                  warnings)
 
 
 class _Parser:
@@ -460,8 +463,8 @@ def build(site_dir: Path, out: Path | None = None, *, base_url: str | None = Non
     """
     out = (out or site_dir / "_site").resolve()
     check_destination(out, site_dir)
-    where = cache.folder(site_dir, out)
     try:
+        where = cache.make_folder(site_dir, out)
         with publish.exclusive(where / "lock", waiting or _say_waiting(out)):
             return _build(site_dir, out, where, base_url=base_url, drafts=drafts,
                           clean=clean, parallel=parallel, swap_guard=swap_guard)
@@ -559,9 +562,9 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     pending.commit()
     clock.lap("publish")
     return BuildResult(out=out, pages=specs, files=len(outputs),
-                       stories=sum(len(s) for s in site.stories.values()),
+                       stories=_story_count(site),
                        rendered=len(written), written=len(differ),
-                       partial=partial is not None, warnings=_warnings(loaded))
+                       partial=partial is not None, warnings=loaded.warnings)
 
 
 def _compiled_templates() -> Path | None:
@@ -575,8 +578,9 @@ def _compiled_templates() -> Path | None:
     return folder
 
 
-def _warnings(loaded: Loaded) -> tuple[Diagnostic, ...]:
-    return tuple(sorted(w for _stamp, _sha, a in loaded.known.values() for w in a.warnings))
+def _story_count(site: SiteView) -> int:
+    """Stories, not their versions: one in Persian and English is one story."""
+    return len({s.slug for stories in site.stories.values() for s in stories})
 
 
 def _kept_articles(loaded: Loaded, site: SiteView) -> content.Known:
@@ -665,9 +669,9 @@ def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> Buil
     plan: Plan = _template_errors(lambda: Plan(site, environment(site_dir), ""))
     fixed = plan.fixed_files()
     _template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
-    count = sum(len(s) for s in site.stories.values())
+    count = _story_count(site)
     return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(fixed),
-                       stories=count, warnings=_warnings(loaded))
+                       stories=count, warnings=loaded.warnings)
 
 
 __all__ = ["MARKER", "BuildResult", "build", "check", "generate", "load"]

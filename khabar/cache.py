@@ -93,6 +93,17 @@ def folder(site: Path, out: Path) -> Path:
     return site / CACHE_DIR / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
 
 
+def make_folder(site: Path, out: Path) -> Path:
+    """`folder`, made if missing, in a cache folder that git ignores."""
+    where = folder(site, out)
+    if not where.is_dir():
+        where.mkdir(parents=True)
+    ignore = site / CACHE_DIR / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text("*\n", encoding="utf-8")
+    return where
+
+
 @cache
 def code_digest() -> str:
     """Khabar's own source: a changed renderer must not reuse pages of the old one. Once a
@@ -223,9 +234,7 @@ def prepare(site: Path, state: State, quick: str, build_id: str, *,
     With `bulk` (`pack` of the state's articles and markdown), or without a `previous`
     state to build on, or when the changes since its bulk have grown, the bulk is written
     anew; otherwise only what changed since it is kept, in state.pickle."""
-    where = folder(site, Path(state.out))
-    where.mkdir(parents=True, exist_ok=True)
-    (site / CACHE_DIR / ".gitignore").write_text("*\n", encoding="utf-8")
+    where = make_folder(site, Path(state.out))
     light = State(**{**state.__dict__, "articles": {}, "markdown": {}})
     light.build_id = build_id
     if bulk is None and previous is not None and previous.bulk_id:

@@ -9,7 +9,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from . import dates, text, yamlsrc
 from .config import SLUG, SiteConfig
 from .errors import Collector, Diagnostic, display_path
+from .sources import site_files
 
 KINDS = ("article", "brief")
 STATUSES = ("machine", "reviewed")
@@ -24,6 +25,13 @@ BRIEF_MAX_CHARS = 1200
 _BASE_KEYS = {"title", "date", "updated", "summary", "kind", "draft", "source", "translation"}
 _TRANSLATION_KEYS = {"from", "source_sha256", "engine", "model", "status", "output_sha256"}
 _FILENAME = re.compile(r"^(?P<slug>.+)\.(?P<lang>[^.]+)\.md$")
+# C0 controls but tab, LF and CR; DEL; C1 controls (NEL too, which YAML takes for a line
+# break): YAML refuses a file holding any of them, and nobody means one in a title.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INHERIT_HINT = "remove the line: a translation takes date, kind and tags from its original"
+SHA256_HINT = ("64 hex digits: the SHA-256 of the original file as UTF-8 text with LF line "
+               "endings and no byte-order mark (`sha256sum FILE` for such a file); "
+               "`khabar translate` writes it")
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,9 @@ class Article:
     path: str  # as messages show it
     filename: str  # where it was read from (a str: pickles much faster than a Path)
     title: str
-    date: datetime
+    # None only as `read` returns a translation that leaves its date to its original;
+    # `load` gives every article it returns a date
+    date: datetime | None
     updated: datetime | None
     summary: str | None
     kind: str
@@ -73,41 +83,82 @@ class Article:
     body_line: int  # the file line the body starts on
     body_sha: str  # of the body: the key of its rendered HTML (the build cache keeps that,
     #                not the body, of every article it rendered)
-    sha256: str  # of the whole file's bytes: what a translation records as its source
+    sha256: str  # of the file's canonical text (see text_sha256): what a translation
+    #             records as its source
+    raw_sha256: str = ""  # of the file's bytes, as Khabar recorded sources before: accepted
+    # the story fields (date, kind, taxonomy keys) the file states itself, with their lines:
+    # a translation takes the others from its original, and is warned of those that differ
+    stated: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # what was repaired while reading (said each build)
 
     @property
     def file(self) -> Path:
         return Path(self.filename)
 
+    def matches_digest(self, digest: str) -> bool:
+        """Whether `digest` (a translation's `source_sha256`) names this version of the
+        file: the hash of its canonical text, or of its bytes as recorded before, so a
+        site's existing translations stay current."""
+        return bool(digest) and digest in (self.sha256, self.raw_sha256)
+
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def discover(config: SiteConfig) -> list[str]:
-    """Every Markdown file under content/ (not in hidden folders), in a stable order.
-    Strings, not Paths: a site has thousands, and most are only looked up by name."""
-    root = config.content_dir
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        found.extend(os.path.join(dirpath, name) for name in filenames
-                     if name.endswith(".md") and not name.startswith("."))
-    return sorted(found, key=lambda p: p.split(os.sep))
+def canonical_text(raw: str) -> str:
+    """A file's text as its hash sees it: LF line endings, no byte-order mark, so that an
+    editor re-saving it with CRLF or a BOM does not change what it says."""
+    return raw.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_sha256(raw: str) -> str:
+    """The SHA-256 of a file's canonical text encoded as UTF-8: what `source_sha256` is."""
+    return sha256_bytes(canonical_text(raw).encode())
+
+
+def discover(config: SiteConfig) -> tuple[list[str], list[Diagnostic]]:
+    """Every Markdown file under content/ (not in hidden folders), in a stable order, and
+    the links there that may not be followed (see sources.site_files). Strings, not Paths:
+    a site has thousands, and most are only looked up by name."""
+    return site_files(config.content_dir, config.root,
+                      want=lambda name: name.endswith(".md"))
 
 
 def split_front_matter(raw: str) -> tuple[str, str, int] | None:
-    """(front matter, body, body's first line) or None when the file has no front matter."""
+    """(front matter, body, body's first line) or None when the file has no front matter.
+
+    Lines end at LF only (a CR before it stays in the text), as editors count them: not
+    str.splitlines, which also breaks at form feeds, NEL and U+2028 and would misnumber
+    every line after one."""
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    lines = raw.splitlines(keepends=True)
-    if not lines or lines[0].rstrip() != "---":
+    if "\r" in raw and "\n" not in raw:
+        raw = raw.replace("\r", "\n")  # classic Mac line endings, which YAML reads too
+    lines = raw.split("\n")
+    if lines[0].rstrip() != "---":
         return None
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
-            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+            front = "".join(line + "\n" for line in lines[1:i])
+            return front, "\n".join(lines[i + 1:]), i + 2
     return None
+
+
+def remove_controls(front: str) -> tuple[str, dict[int, str]]:
+    """The front matter without control characters YAML refuses (C0 but tab, LF and CR;
+    DEL; C1), and the ones removed per 1-based line of it. Pasted from other programs into
+    a title, they would make the whole file unreadable; they are never meant."""
+    if not _CONTROLS.search(front):
+        return front, {}
+    removed: dict[int, str] = {}
+    lines = front.split("\n")
+    for i, line in enumerate(lines):
+        found = _CONTROLS.findall(line)
+        if found:
+            removed[i + 1] = "".join(found)
+            lines[i] = _CONTROLS.sub("", line)
+    return "\n".join(lines), removed
 
 
 # file path: ((size, mtime in ns), sha256 of its bytes, the article)
@@ -139,6 +190,8 @@ def load(config: SiteConfig, include_drafts: bool = True,
     the same size and modification time is not even read (as git's index does), one whose
     bytes hash the same is not parsed again. It is updated in place with this run's files.
     The files left to parse go to `parser` in one batch (a build parses them in workers).
+    `known` keeps each file's own article; the articles returned have, besides, what they
+    take from their originals (date, kind, tags) and the warnings that come of that.
     """
     errors = Collector()
     here = str(Path.cwd().resolve()) + os.sep
@@ -148,7 +201,9 @@ def load(config: SiteConfig, include_drafts: bool = True,
     # per file in order: (key, stamp, sha, the article, or the index of its parse)
     found: list[tuple[str, tuple[int, int], str, Article | int]] = []
     todo: list[Unparsed] = []
-    for key in discover(config):
+    files, problems = discover(config)
+    errors.extend(problems)
+    for key in files:
         try:
             st = os.stat(key)
         except OSError:  # a dangling link, or gone since the walk
@@ -174,6 +229,7 @@ def load(config: SiteConfig, include_drafts: bool = True,
         todo.append((path, data, shown))
     parsed = parser(config, todo) if todo else []
     articles: list[Article] = []
+    present: set[tuple[str, str]] = set()  # (slug, lang) of every file, usable or not
     seen: Known = {}
     for key, stamp, digest, got in found:
         article: Article | None
@@ -184,17 +240,26 @@ def load(config: SiteConfig, include_drafts: bool = True,
             article = got
         if article is not None:
             seen[key] = (stamp, digest, article)
-            if include_drafts or not article.draft:
-                articles.append(article)
+            articles.append(article)
+            present.add((article.slug, article.lang))
+        else:
+            m = _FILENAME.match(os.path.basename(key))
+            if m:
+                present.add((m["slug"], m["lang"]))
     if known is not None:
         known.clear()
         known.update(seen)
-    _check_site_wide(articles, config, errors)
+    _check_site_wide(articles, present, errors)
+    articles = _inherit(articles, present, config, errors)
     errors.raise_if_any()
-    return tuple(sorted(articles, key=lambda a: (a.lang, a.slug)))
+    return tuple(sorted((a for a in articles if include_drafts or not a.draft),
+                        key=lambda a: (a.lang, a.slug)))
 
 
-def _check_site_wide(articles: list[Article], config: SiteConfig, errors: Collector) -> None:
+def _check_site_wide(articles: list[Article], present: set[tuple[str, str]],
+                     errors: Collector) -> None:
+    """Slugs used twice, translations of nothing. Drafts count (a translation of a draft
+    is no orphan), and so does a file with errors of its own: it exists, it is only wrong."""
     seen: dict[tuple[str, str], Article] = {}
     for a in articles:
         other = seen.get((a.slug, a.lang))
@@ -207,10 +272,79 @@ def _check_site_wide(articles: list[Article], config: SiteConfig, errors: Collec
         else:
             seen[(a.slug, a.lang)] = a
     for a in articles:
-        if a.translation is not None and (a.slug, a.translation.from_lang) not in seen:
+        if a.translation is not None and (a.slug, a.translation.from_lang) not in present:
             errors.error(a.path, 1, f"translation of '{a.slug}' but no "
                          f"{a.slug}.{a.translation.from_lang}.md exists",
                          "add the source article or remove the translation block")
+
+
+def _original_of(a: Article, config: SiteConfig) -> tuple[str, str] | None:
+    """(lang, slug) of the file `a` would be a version of: the `from` of its translation
+    block, or else the language its own is translated from (a person's English file
+    without a block is still a version of the Persian story)."""
+    if a.translation is not None:
+        return a.translation.from_lang, a.slug
+    origin = config.language(a.lang).translate_from
+    return (origin, a.slug) if origin else None
+
+
+def _inherit(articles: list[Article], present: set[tuple[str, str]], config: SiteConfig,
+             errors: Collector) -> list[Article]:
+    """Each article with the date, kind and tags of its original (what the story is
+    about belongs to the story, not to one language's file), warned where it states
+    others; an error where a file states no date and has no original to take one from."""
+    by_key: dict[tuple[str, str], Article] = {}
+    for a in articles:
+        by_key.setdefault((a.lang, a.slug), a)
+    done: dict[tuple[str, str], Article] = {}
+
+    def resolve(a: Article, chain: frozenset[tuple[str, str]]) -> Article:
+        key = (a.lang, a.slug)
+        if key in done:
+            return done[key]
+        wanted = _original_of(a, config)
+        origin = by_key.get(wanted) if wanted is not None and wanted not in chain else None
+        if origin is None or origin is a:
+            result = a
+            # an original that exists with errors of its own: those are reported
+            broken = wanted is not None and wanted not in by_key \
+                and (wanted[1], wanted[0]) in present
+            if a.date is None and not broken:
+                errors.error(a.path, 2, "missing required field 'date'",
+                             "add e.g. 'date: 2024-11-23' (or Solar Hijri 1403-09-03); only a "
+                             "translation whose original exists may leave it out")
+        else:
+            result = _take_from(a, resolve(origin, chain | {key}), config)
+        done[key] = result
+        return result
+
+    return [resolve(a, frozenset()) for a in articles]
+
+
+def _take_from(a: Article, origin: Article, config: SiteConfig) -> Article:
+    """`a` with its original's date, kind and tags, and a warning for each it states
+    otherwise."""
+    warnings: list[Diagnostic] = []
+
+    def differs(key: str, mine: str, theirs: str) -> None:
+        warnings.append(Diagnostic(
+            a.path, a.stated[key], f"{key} {mine} differs from the original's {theirs} "
+            f"({origin.path}); the original's is used", _INHERIT_HINT, "warning"))
+
+    if "date" in a.stated and a.date is not None and origin.date is not None \
+            and a.date != origin.date:
+        differs("date", dates.iso(a.date), dates.iso(origin.date))
+    if "kind" in a.stated and a.kind != origin.kind:
+        differs("kind", a.kind, origin.kind)
+    for t in config.taxonomies:
+        mine, theirs = a.terms.get(t.key, ()), origin.terms.get(t.key, ())
+        if t.key in a.stated and set(mine) != set(theirs):
+            differs(t.key, f"[{', '.join(mine)}]", f"[{', '.join(theirs)}]")
+    date = origin.date if origin.date is not None else a.date
+    if not warnings and (date, origin.kind, origin.terms) == (a.date, a.kind, a.terms):
+        return a  # the usual translation: it says what its original says
+    return replace(a, date=date, kind=origin.kind, terms=origin.terms,
+                   warnings=a.warnings + tuple(warnings))
 
 
 def read(path: Path, config: SiteConfig, errors: Collector,
@@ -238,14 +372,27 @@ def read(path: Path, config: SiteConfig, errors: Collector,
                      "title: and date:, then a closing '---' line")
         return None
     fm_text, body, body_line = parts
+    warned = len(errors.warnings)  # this file's warnings start here
+    fm_text, removed = remove_controls(fm_text)
+    for line, chars in removed.items():
+        names = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(chars))
+        errors.warn(shown, line + 1, f"removed {len(chars)} control character"
+                    f"{'s' if len(chars) > 1 else ''} ({names}) from the front matter",
+                    "they are invisible and YAML refuses them; delete them in an editor "
+                    "that shows them (or leave them: they are removed on every build)")
     try:
         fm = yamlsrc.load(fm_text)
+    except yamlsrc.YamlTooLarge as exc:
+        errors.error(shown, exc.line + 1 if exc.line else 2, f"front matter {exc}", exc.hint)
+        return None
     except yamlsrc.YamlSyntaxError as exc:
         errors.error(shown, exc.line + 1 if exc.line else 1, f"front matter: {exc}",
-                     "check quoting and indentation; quote titles that contain ':'")
+                     exc.hint or "check quoting and indentation; quote titles that contain "
+                     "':'")
         return None
     if not isinstance(fm, yamlsrc.LineDict):
-        errors.error(shown, 2, "front matter must be a mapping of fields")
+        errors.error(shown, 2, "front matter must be a mapping of fields",
+                     "write one 'field: value' per line, e.g. 'title: ...' and 'date: ...'")
         return None
     fields = _Fields(fm, shown, errors)
     allowed = _BASE_KEYS | {t.key for t in config.taxonomies}
@@ -261,11 +408,16 @@ def read(path: Path, config: SiteConfig, errors: Collector,
     title = fields.string("title", required=True)
     summary = fields.string("summary") or None
     tz = config.tz
-    date = fields.date("date", tz, required=True)
+    # a version of a story in another language may leave its date to the original (checked
+    # once every file is read: see _inherit)
+    may_inherit = "translation" in fm or config.language(lang).translate_from is not None
+    date = fields.date("date", tz, required=not may_inherit)
     updated = fields.date("updated", tz)
     kind = fields.string("kind") or "article"
     if kind not in KINDS:
-        fields.err("kind", f"kind '{kind}' is not one of {', '.join(KINDS)}")
+        fields.err("kind", f"kind '{kind}' is not one of {', '.join(KINDS)}",
+                   "write kind: article, or kind: brief for a headline with at most a short "
+                   "paragraph")
     draft = fields.boolean("draft")
     source = fields.source()
     terms = {t.key: fields.terms(t.key, config) for t in config.taxonomies}
@@ -273,14 +425,20 @@ def read(path: Path, config: SiteConfig, errors: Collector,
     if kind == "brief" and (len(body.strip()) > BRIEF_MAX_CHARS or "\n\n" in body.strip()):
         errors.error(shown, body_line, f"a brief has at most one short paragraph "
                      f"({BRIEF_MAX_CHARS} characters)", "make it kind: article")
-    if fields.failed or date is None:
+    if fields.failed:
         return None
+    stated = {key: fields.line(key) for key in ("date", "kind", *terms)
+              if fm.get(key) is not None}
+    raw_sha = sha256_bytes(data)
+    canonical = raw_sha if "\r" not in raw and not raw.startswith("\ufeff") else \
+        text_sha256(raw)
     return Article(slug=slug, lang=lang, path=shown, filename=str(path), title=title, date=date,
                    updated=updated,
                    summary=summary, kind=kind, draft=draft, source=source, terms=terms,
                    translation=translation, body=body, body_line=body_line,
                    body_sha=sha256_bytes(body.encode()),
-                   sha256=sha256_bytes(data))
+                   sha256=canonical, raw_sha256=raw_sha, stated=stated,
+                   warnings=tuple(errors.warnings[warned:]))
 
 
 class _Fields:
@@ -293,8 +451,9 @@ class _Fields:
     def line(self, key: str) -> int:
         return self.fm.line_of(key) + 1
 
-    def err(self, key: str, message: str, hint: str | None = None,
-            line: int | None = None) -> None:
+    def err(self, key: str, message: str, hint: str, line: int | None = None) -> None:
+        """An error on `key`'s line (or `line` of the front matter); every one says how
+        to fix it."""
         self.failed = True
         self.errors.error(self.shown, line + 1 if line else self.line(key), message, hint)
 
@@ -314,7 +473,7 @@ class _Fields:
             return ""
         cleaned = text.clean_line(value)
         if required and not cleaned:
-            self.err(key, f"field '{key}' is empty")
+            self.err(key, f"field '{key}' is empty", f"write the {key} after '{key}:'")
         return cleaned
 
     def boolean(self, key: str) -> bool:
@@ -322,7 +481,8 @@ class _Fields:
         if value is None:
             return False
         if not isinstance(value, bool):
-            self.err(key, f"field '{key}' must be true or false")
+            self.err(key, f"field '{key}' must be true or false",
+                     f"write '{key}: true' or '{key}: false'")
             return False
         return value
 
@@ -347,7 +507,8 @@ class _Fields:
         if isinstance(value, str):
             value = {"url": value} if re.match(r"^\w+:", value) else {"name": value}
         if not isinstance(value, dict):
-            self.err("source", "field 'source' must be {name: ..., url: ...}")
+            self.err("source", "field 'source' must be {name: ..., url: ...}",
+                     "e.g. source: {name: Negah-e No, url: https://example.org/a}")
             return None
         unknown = set(value) - {"name", "url"}
         if unknown:
@@ -362,7 +523,8 @@ class _Fields:
                          "only http:// and https:// links are allowed")
                 url = None
         if name is not None and not isinstance(name, str):
-            self.err("source", "source.name must be text")
+            self.err("source", "source.name must be text",
+                     "quote it if it looks like a number, a list or a mapping")
             name = None
         if not name and not url:
             return None
@@ -419,7 +581,7 @@ class _Fields:
         digest = str(value.get("source_sha256", "") or "")
         if digest and not re.match(r"^[0-9a-f]{64}$", digest):
             self.err("translation", "translation.source_sha256 is not a SHA-256 hex digest",
-                     line=value.line_of("source_sha256"))
+                     SHA256_HINT, line=value.line_of("source_sha256"))
         out_digest = value.get("output_sha256")
         return Translation(from_lang=origin, source_sha256=digest,
                            engine=text.clean_line(str(value.get("engine", "") or "")),

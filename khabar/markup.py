@@ -72,7 +72,8 @@ def _directions(html: str, page_dir: str) -> str:
         attrs = m.group(2) or ""
         if "dir=" in attrs or (m.group(1) == "li" and "<p" in m.group(3)):
             return m.group(0)
-        own = text.dominant_direction(_TAG_RE.sub("", m.group(3)))
+        # on the text, not the HTML: `&quot;` around an English quotation is no Latin
+        own = text.dominant_direction(unescape(_TAG_RE.sub("", m.group(3))))
         if own is None or own == page_dir:
             return m.group(0)
         return f'<{m.group(1)}{attrs} dir="{own}">{m.group(3)}</{m.group(1)}>'

@@ -91,17 +91,25 @@ def _story(a: Article, origin: Article | None, lang: str, direction: str,
         state, stale = ORIGINAL, False
     else:
         state = a.translation.status
-        stale = origin is not None and a.translation.source_sha256 != origin.sha256
+        stale = origin is not None and not origin.matches_digest(a.translation.source_sha256)
     summary = a.summary or shorten(rendered.first_paragraph)
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
-                 title=a.title, summary=summary, html=rendered.html, date=meta.date,
+                 title=a.title, summary=summary, html=rendered.html, date=_date(meta),
                  updated=meta.updated, kind=meta.kind, terms=meta.terms,
                  source=a.source or meta.source, translation=a.translation,
                  original_lang=meta.lang, path=a.path)
 
 
+def _date(a: Article) -> datetime:
+    """An article's date, which content.load gives every article it returns (one that
+    leaves it to its original takes the original's)."""
+    if a.date is None:
+        raise ValueError(f"{a.path}: an article without a date got past content.load")
+    return a.date
+
+
 def _pending(a: Article, lang: str) -> Story:
     return Story(slug=a.slug, lang=lang, text_lang=a.lang, state=PENDING, stale=False,
-                 title=a.title, summary=a.summary or "", html="", date=a.date,
+                 title=a.title, summary=a.summary or "", html="", date=_date(a),
                  updated=a.updated, kind=a.kind, terms=a.terms, source=a.source,
                  translation=None, original_lang=a.lang, path=a.path)

@@ -10,8 +10,13 @@ from functools import lru_cache
 _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه"})
 # Bidi embedding/override/isolate controls: they can reorder what a reader sees.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Characters XML 1.0 forbids (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Characters XML 1.0 forbids (C0 controls but tab/newline/return, surrogates, U+FFFE/F),
+# and those HTML forbids besides (DEL and the C1 controls, the noncharacters U+FDD0-FDEF
+# and U+nFFFE/nFFFF of every plane): the Nu HTML checker rejects a page holding any.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                          "\ufffe\uffff" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}"
+                                                for p in range(0x10000, 0x110000, 0x10000))
+                          + "]")
 _CONTROLS = re.compile(f"{_BIDI.pattern[:-1]}{_XML_INVALID.pattern[1:]}")  # both: one pass
 _SPACE = re.compile(r"\s+")
 # Arabic diacritics (harakat), tatweel: dropped for matching only.

@@ -33,9 +33,25 @@ class Job:
 
 def content_digest(title: str, summary: str | None, body: str) -> str:
     """The hash of what a translation file says, recorded when Khabar writes it, so a
-    later hand edit is noticed."""
-    data = f"{title}\n{summary or ''}\n{body}".encode()
-    return hashlib.sha256(data).hexdigest()
+    later hand edit is noticed. Line endings count as LF: an editor that re-saves the file
+    with CRLF has not edited it."""
+    return _digest(title, summary, body.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _digest(title: str, summary: str | None, body: str) -> str:
+    return hashlib.sha256(f"{title}\n{summary or ''}\n{body}".encode()).hexdigest()
+
+
+def as_written(translation: Article) -> bool:
+    """Whether a machine translation still says what Khabar wrote: its `output_sha256`
+    is the digest of its text now, line endings as LF or (as recorded before) as they
+    are."""
+    tr = translation.translation
+    if tr is None or not tr.output_sha256:
+        return True
+    return tr.output_sha256 in (
+        content_digest(translation.title, translation.summary, translation.body),
+        _digest(translation.title, translation.summary, translation.body))
 
 
 def decide(config: SiteConfig, articles: Sequence[Article], *, to_lang: str | None = None,
@@ -63,11 +79,10 @@ def _decide_one(source: Article, lang: str, existing: Article | None, force: boo
     tr = existing.translation
     if tr is None:
         return job(ORIGINAL, "written in this language")
-    current = tr.source_sha256 == source.sha256
+    current = source.matches_digest(tr.source_sha256)
     if tr.status == "reviewed":
         return job(REVIEWED, "reviewed") if current else job(STALE_REVIEWED, "source changed")
-    if tr.output_sha256 and tr.output_sha256 != content_digest(
-            existing.title, existing.summary, existing.body):
+    if not as_written(existing):
         return job(EDITED, "edited by a person") if current else job(
             STALE_REVIEWED, "edited by a person; source changed")
     if not current:
