@@ -1,38 +1,125 @@
-"""The command line: `khabar COMMAND` or `python build.py COMMAND` (see CONTRACT.md)."""
+"""The command line: `khabar COMMAND` or `python build.py COMMAND`.
+
+The README is the user's contract, and this module keeps its promises: the commands in its
+Commands table, exit status 0 on success, 1 for errors in the content or site.yaml (each
+printed as `PATH:LINE: error: MESSAGE (hint: ...)`, all of them in one run), 2 for wrong
+usage (argparse's usage line and message), and never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .errors import KhabarError
+from .config import BASE_URL_HINT, SITE_FILE, url_problem
+from .errors import CommandError, KhabarError
 
-COMMANDS = ("build", "translate", "check", "serve", "models")
+# The commands, with the one-line help that `khabar --help` and an unknown command show.
+COMMAND_HELP = {
+    "build": "build the site",
+    "translate": "machine-translate missing or stale articles",
+    "check": "validate everything, write nothing",
+    "serve": "build, serve on 127.0.0.1 and rebuild on change",
+    "models": "list or install offline translation models",
+}
+COMMANDS = tuple(COMMAND_HELP)
+DEFAULT_PORT = 8000
+
+
+def site_folder(value: str) -> Path:
+    """--site: a folder holding site.yaml. Checked while parsing, so a wrong folder is a
+    usage error (exit 2) before anything is read or written."""
+    path = Path(value)
+    shown = "the current folder" if value == "." else value
+    if not path.exists():
+        raise argparse.ArgumentTypeError(
+            f"{value}: no such folder (hint: give the folder that holds {SITE_FILE})")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value} is not a folder (hint: give the folder that holds {SITE_FILE}, "
+            "not a file in it)")
+    if not (path / SITE_FILE).is_file():
+        raise argparse.ArgumentTypeError(
+            f"no {SITE_FILE} in {shown} (hint: run khabar in a site folder, or pass "
+            "--site DIR; the README's site.yaml section shows one)")
+    return path
+
+
+def out_folder(value: str) -> Path:
+    """--out: a folder, or a path where one can be made. A file there, or a file where a
+    parent folder should be, is a usage error, not a failure half-way through a build."""
+    path = Path(value)
+    hint = "(hint: choose another --out folder, e.g. SITE/_site)"
+    if not value.strip():
+        raise argparse.ArgumentTypeError(f"an empty path {hint}")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{value} exists and is not a folder {hint}")
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise argparse.ArgumentTypeError(
+                    f"{value} cannot be made: {parent} is a file {hint}")
+            break
+        if parent.is_symlink():  # a dangling link where a parent folder should be
+            raise argparse.ArgumentTypeError(
+                f"{value} cannot be made: {parent} is a broken symbolic link {hint}")
+    return path
+
+
+def base_url(value: str) -> str:
+    """--base-url: an absolute http(s) URL with nothing in it that needs escaping; it ends
+    up in every page, feed and robots.txt."""
+    problem = url_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{problem} (hint: {BASE_URL_HINT})")
+    return value
+
+
+def port(value: str) -> int:
+    """--port: 0 (any free port) to 65535."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a port number (hint: a whole number from 1 to 65535, or 0 for "
+            "any free port)")
+    return number
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="khabar", description="Static bilingual news briefings.")
+    p = argparse.ArgumentParser(
+        prog="khabar", description="Static bilingual news briefings.", allow_abbrev=False,
+        epilog="Without a command, khabar builds: `python build.py` is `python build.py "
+        "build`.")
     p.add_argument("--version", action="version", version=f"khabar {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_text, description=help_text)
-        sp.add_argument("--site", type=Path, default=Path("."),
-                        help="the site folder (default: the current folder)")
+    def command(name: str, *, site: bool = True) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=COMMAND_HELP[name], description=COMMAND_HELP[name],
+                            allow_abbrev=False)
+        if site:
+            sp.add_argument("--site", type=site_folder, default=".",
+                            help="the site folder, holding site.yaml (default: the current "
+                            "folder)")
         return sp
 
-    b = command("build", "build the site")
-    b.add_argument("--out", type=Path, help="output folder (default: SITE/_site)")
-    b.add_argument("--base-url", help="override site.yaml's base_url")
+    b = command("build")
+    b.add_argument("--out", type=out_folder, metavar="DIR",
+                   help="output folder (default: SITE/_site)")
+    b.add_argument("--base-url", type=base_url, metavar="URL",
+                   help="override site.yaml's base_url (an absolute http(s) URL)")
     b.add_argument("--drafts", action="store_true", help="include drafts")
     b.add_argument("--clean", action="store_true",
                    help="ignore the build cache and build everything from nothing")
 
-    t = command("translate", "machine-translate missing or stale articles")
-    t.add_argument("--to", dest="to_lang", help="only this target language")
+    t = command("translate")
+    t.add_argument("--to", dest="to_lang", metavar="LANG", help="only this target language")
     t.add_argument("--dry-run", action="store_true", help="say what would be done")
     t.add_argument("--force", action="store_true",
                    help="retranslate machine translations even when current")
@@ -40,29 +127,79 @@ def parser() -> argparse.ArgumentParser:
                    help="write the translation memory as TMX 1.4 for human translators, "
                    "and do nothing else")
 
-    command("check", "validate everything, write nothing")
+    command("check")
 
-    s = command("serve", "build, serve on 127.0.0.1 and rebuild on change")
-    s.add_argument("--port", type=int, default=8000)
+    s = command("serve")
+    s.add_argument("--port", type=port, default=DEFAULT_PORT, metavar="N",
+                   help="the port to listen on, on 127.0.0.1 only; 0 picks a free one "
+                   "(default: %(default)s)")
     s.add_argument("--drafts", action="store_true", help="include drafts")
 
-    m = command("models", "list or install offline translation models")
+    m = command("models", site=False)
+    site_ignored = "accepted like every command's; models are not per site"
+    m.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_ignored)
     msub = m.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    for action in (msub.add_parser("list", help="show installed models"),
-                   inst := msub.add_parser("install", help="install a .argosmodel file")):
-        action.add_argument("--site", type=Path, default=argparse.SUPPRESS,
-                            help="accepted like every command's; models are not per site")
-    inst.add_argument("file", help="path to FILE.argosmodel (or: FROM TO to download)")
-    inst.add_argument("to_code", nargs="?", help=argparse.SUPPRESS)
+    listing = msub.add_parser("list", help="show installed models", allow_abbrev=False,
+                              description="show the installed translation models")
+    inst = msub.add_parser(
+        "install", allow_abbrev=False,
+        help="install a .argosmodel file, or download one: install FROM TO",
+        description="install a model: `khabar models install FILE.argosmodel` installs a "
+        "file downloaded elsewhere (offline); `khabar models install fa en` downloads the "
+        "package from the Argos index (the one command that uses the network)")
+    for action in (listing, inst):
+        action.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_ignored)
+    inst.add_argument("file", metavar="FILE|FROM",
+                      help="a FILE.argosmodel to install, or the source language (e.g. fa) "
+                      "of the package to download")
+    inst.add_argument("to_code", metavar="TO", nargs="?",
+                      help="with FROM: the target language (e.g. en); downloads the package")
     return p
+
+
+def _value_options(p: argparse.ArgumentParser) -> set[str]:
+    """Every option of every command that takes a value (`--out DIR`), so the word after
+    it is not taken for a command."""
+    found: set[str] = set()
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sp in action.choices.values():
+                found |= _value_options(sp)
+        elif action.option_strings and action.nargs != 0:
+            found.update(action.option_strings)
+    return found
+
+
+def with_command(args: list[str], p: argparse.ArgumentParser) -> list[str]:
+    """The arguments with the command first. No command means build (`python build.py`,
+    `python build.py --out X`); a command after options moves to the front; a first word
+    that is not a command is a usage error that lists the commands."""
+    takes_value = _value_options(p)
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            break
+        if word.startswith("-") and word != "-":
+            i += 2 if word in takes_value else 1
+            continue
+        if word in COMMANDS:
+            return [word, *args[:i], *args[i + 1:]]
+        near = difflib.get_close_matches(word, COMMANDS, n=1)
+        listing = "".join(f"\n  {name:<10} {text}" for name, text in COMMAND_HELP.items())
+        p.error(f"'{word}' is not a command"
+                + (f"; did you mean '{near[0]}'?" if near else ".")
+                + f" The commands:{listing}\n(hint: `khabar COMMAND --help` shows a "
+                "command's options; with no command, khabar builds)")
+    if {"-h", "--help", "--version"} & set(args[:i]):
+        return args
+    return ["build", *args]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    if not any(a in COMMANDS for a in args_list) and not {"-h", "--help", "--version"} & set(
-            args_list):
-        args_list.insert(0, "build")
-    args = parser().parse_args(args_list)
+    p = parser()
+    args = p.parse_args(with_command(args_list, p))
     try:
         return _run(args)
     except KhabarError as exc:
@@ -71,28 +208,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         n = len(exc.diagnostics)
         print(f"khabar: {n} error{'s' if n != 1 else ''}; nothing was written", file=sys.stderr)
         return 1
+    except CommandError as exc:
+        print(f"khabar: error: {exc.message} (hint: {exc.hint})", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the machine, not the content: a full disk, a folder not writable
+        where = exc.filename if isinstance(exc.filename, str) else "khabar"
+        print(f"{where}: error: {exc.strerror or exc} (hint: check that the disk has room and "
+              "that the folder exists and can be written)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("khabar: interrupted", file=sys.stderr)
         return 130
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _run(args: argparse.Namespace) -> int:
-    site: Path = args.site
+    site: Path = getattr(args, "site", Path("."))
     if args.command == "build":
         from .build import build
         result = build(site, args.out, base_url=args.base_url, drafts=args.drafts,
                        clean=args.clean)
+        for warning in result.warnings:
+            print(warning.format(), file=sys.stderr)
         if result.skipped:
             print(f"no changes since the last build: {result.out} is up to date")
         else:
-            stories = f"{result.stories} {'story' if result.stories == 1 else 'stories'}"
-            print(f"built {result.pages} pages, {result.files} files from {stories} into "
-                  f"{result.out} ({result.rendered} rendered, {result.written} written)")
+            print(f"built {_count(result.pages, 'page', 'pages')}, "
+                  f"{_count(result.files, 'file', 'files')} from "
+                  f"{_count(result.stories, 'story', 'stories')} into {result.out} "
+                  f"({result.rendered} rendered, {result.written} written)")
         return 0
     if args.command == "check":
         from .build import check
         result = check(site)
-        print(f"ok: {result.stories} stories, {result.pages} pages")
+        for warning in result.warnings:
+            print(warning.format(), file=sys.stderr)
+        warned = f", {_count(len(result.warnings), 'warning', 'warnings')}" \
+            if result.warnings else ""
+        print(f"ok: {_count(result.stories, 'story', 'stories')}, "
+              f"{_count(result.pages, 'page', 'pages')}{warned}")
         return 0
     if args.command == "translate":
         from .translate.command import export_tmx, translate_site

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -17,6 +19,13 @@ from .errors import Collector, Diagnostic, KhabarError, display_path
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+
+# A base URL is written into every page, feed, sitemap and robots.txt: only plain RFC 3986
+# characters, so nothing in it can end an attribute, a tag or a line of robots.txt.
+_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
+BASE_URL_HINT = "write it like https://example.org/ or https://example.org/news/"
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,45 @@ class SiteConfig:
         return self.root / "content"
 
 
+def url_problem(value: str) -> str | None:
+    """What keeps `value` from being a base URL (absolute http(s), no query, nothing that
+    needs escaping), or None: the one check for site.yaml's base_url and --base-url."""
+    shown = repr(value)
+    bad = next((c for c in value if c.isspace() or not c.isprintable()), None)
+    if bad is not None:
+        return f"{shown} contains a space or control character"
+    bad = next((c for c in value if c in "\"'<>`{}|^\\" or ord(c) > 126), None)
+    if bad is not None:
+        return f"{shown} contains {bad!r}, which a URL may not hold unescaped"
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return f"{shown} is not a valid URL"
+    if parts.scheme not in ("http", "https") or not parts.netloc or "://" not in value:
+        return f"{shown} is not an absolute http(s) URL"
+    if parts.username is not None or parts.password is not None:
+        return f"{shown} holds a user name or password"
+    if not _valid_host(parts.hostname or "") or (port is not None and not 0 < port < 65536):
+        return f"{shown} has no valid host name"
+    if parts.query or parts.fragment or value.endswith(("?", "#")):
+        return f"{shown} has a ?query or #fragment, which a base URL cannot have"
+    if not _PATH.match(parts.path):
+        return f"{shown} has a character in its path that must be %-escaped, or a bad %-escape"
+    return None
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (ASCII: punycode for others) or an IP address."""
+    if _HOST.match(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 SITE_FILE = "site.yaml"
 
 _TOP_KEYS = {"title", "description", "base_url", "timezone", "default_language", "languages",
@@ -137,7 +185,11 @@ class _Reader:
     def line(self, key: str) -> int:
         return self.data.line_of(key)
 
-    def error(self, key: str, message: str, hint: str | None = None) -> None:
+    def _inside(self) -> str:
+        """Where a missing key goes, for its hint."""
+        return f"under `{self.where}:`" if self.where else "at the top of site.yaml"
+
+    def error(self, key: str, message: str, hint: str) -> None:
         self.errors.error(self.path, self.line(key), f"{self.where}.{key}: {message}"
                           if self.where else f"{key}: {message}", hint)
 
@@ -145,13 +197,14 @@ class _Reader:
         if key not in self.data:
             if required:
                 self.errors.error(self.path, self.data.line,
-                                  f"{self.where or 'site'}: missing required key '{key}'")
+                                  f"{self.where or 'site'}: missing required key '{key}'",
+                                  f"add a line `{key}: ...` {self._inside()}")
             return default
         value = self.data[key]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            self.error(key, "must be a non-empty string")
+            self.error(key, "must be a non-empty string", f"write e.g. `{key}: some text`")
             return default
         return value.strip()
 
@@ -160,7 +213,8 @@ class _Reader:
             return default
         value = self.data[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.error(key, f"must be a whole number of at least {minimum}")
+            self.error(key, f"must be a whole number of at least {minimum}",
+                       f"write e.g. `{key}: {max(default, minimum)}`")
             return default
         return value
 
@@ -168,11 +222,14 @@ class _Reader:
         if key not in self.data:
             if required:
                 self.errors.error(self.path, self.data.line,
-                                  f"{self.where or 'site'}: missing required key '{key}'")
+                                  f"{self.where or 'site'}: missing required key '{key}'",
+                                  f"add a `{key}:` block {self._inside()}; the README's "
+                                  "site.yaml section has an example")
             return None
         value = self.data[key]
         if not isinstance(value, yamlsrc.LineDict):
-            self.error(key, "must be a mapping (key: value lines)")
+            self.error(key, "must be a mapping (key: value lines)",
+                       f"write `{key}:` and below it indented `name: value` lines")
             return None
         return value
 
@@ -184,13 +241,14 @@ class _Reader:
                 self.errors.error(self.path, self.data.line,
                                   f"{self.where or 'site'}: missing required key '{key}'",
                                   f"give it per language, e.g. {key}: {{{codes[0]}: ...}}"
-                                  if codes else None)
+                                  if codes else f"add a line `{key}: ...`")
             return {}
         value = self.data[key]
         if isinstance(value, str):
             return {c: text.clean_line(value) for c in codes}
         if not isinstance(value, yamlsrc.LineDict):
-            self.error(key, "must be a string or a mapping of language to string")
+            self.error(key, "must be a string or a mapping of language to string",
+                       f"write e.g. `{key}: {{{', '.join(f'{c}: ...' for c in codes)}}}`")
             return {}
         sub = _Reader(value, f"{self.where}.{key}" if self.where else key, self.path,
                       self.errors, set(codes))
@@ -209,12 +267,16 @@ def load(site_dir: Path) -> SiteConfig:
     try:
         data = yamlsrc.load(path.read_text(encoding="utf-8"))
     except yamlsrc.YamlSyntaxError as exc:
-        raise KhabarError([Diagnostic(shown, exc.line, str(exc))]) from None
+        hint = getattr(exc, "hint", None) or \
+            "check the indentation, colons and quotes on this line and the one before it"
+        raise KhabarError([Diagnostic(shown, exc.line, str(exc), hint)]) from None
     except UnicodeDecodeError:
         raise KhabarError([Diagnostic(shown, None, "not valid UTF-8", "save the file as UTF-8")]
                           ) from None
     if not isinstance(data, yamlsrc.LineDict):
-        raise KhabarError([Diagnostic(shown, 1, "site.yaml must be a mapping of settings")])
+        raise KhabarError([Diagnostic(shown, 1, "site.yaml must be a mapping of settings",
+                                      "start from the example in the README's site.yaml "
+                                      "section")])
     return parse(data, site_dir, shown)
 
 
@@ -231,9 +293,9 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
                   f"use one of: {', '.join(codes)}")
 
     base_url = top.string("base_url")
-    if base_url and not re.match(r"^https?://[^/\s]+", base_url):
-        top.error("base_url", f"'{base_url}' is not an absolute http(s) URL",
-                  "write it like https://example.org/")
+    problem = url_problem(base_url) if base_url else None
+    if problem:
+        top.error("base_url", problem, BASE_URL_HINT)
     base_url = base_url.rstrip("/") + "/"
 
     tz = top.string("timezone", required=False, default="UTC")
@@ -253,7 +315,8 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
         fr = _Reader(feeds_map, "feeds", shown, errors, {"items", "content"})
         mode = fr.string("content", required=False, default="full")
         if mode not in ("full", "summary"):
-            fr.error("content", f"'{mode}' is neither 'full' nor 'summary'")
+            fr.error("content", f"'{mode}' is neither 'full' nor 'summary'",
+                     "full puts whole stories in the feeds, summary only their summaries")
         feeds = FeedSettings(items=fr.integer("items", 20), full_content=mode != "summary")
 
     taxonomies = _taxonomies(top, errors, shown, codes)
@@ -280,16 +343,21 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
         r = _Reader(spec, f"languages.{code}", shown, errors, {"name", "dir", "translate_from"})
         direction = r.string("dir", required=False, default="ltr")
         if direction not in ("rtl", "ltr"):
-            r.error("dir", f"'{direction}' is neither rtl nor ltr")
+            r.error("dir", f"'{direction}' is neither rtl nor ltr",
+                    "rtl for Persian, Arabic, Hebrew...; ltr for English and most others")
         name = r.string("name", required=False, default=code)
         source = r.string("translate_from", required=False) or None
         if source is not None and source not in langs_map:
-            r.error("translate_from", f"'{source}' is not one of the languages")
+            r.error("translate_from", f"'{source}' is not one of the languages",
+                    f"use one of: {', '.join(c for c in langs_map if c != code)}")
         if source == code:
-            r.error("translate_from", "a language cannot be translated from itself")
+            r.error("translate_from", "a language cannot be translated from itself",
+                    "name the language its articles are translated from, e.g. fa, or "
+                    "remove the key")
         out.append(Language(code, text.clean_line(name), direction, source))
     if not out:
-        errors.error(shown, langs_map.line, "languages: at least one language is needed")
+        errors.error(shown, langs_map.line, "languages: at least one language is needed",
+                     "e.g. languages: {fa: {name: فارسی, dir: rtl}}")
     return tuple(out)
 
 
@@ -307,7 +375,9 @@ def _taxonomies(top: _Reader, errors: Collector, shown: str, codes: tuple[str, .
                          "use a lower-case slug that is not " + ", ".join(sorted(reserved)))
             continue
         if not isinstance(spec, yamlsrc.LineDict):
-            errors.error(shown, line, f"taxonomies.{key}: must be a mapping with title and terms")
+            errors.error(shown, line,
+                         f"taxonomies.{key}: must be a mapping with title and terms",
+                         f"e.g. {key}: {{title: {{...}}, terms: {{...}}}}")
             continue
         r = _Reader(spec, f"taxonomies.{key}", shown, errors, {"title", "terms"})
         title = r.per_language("title", codes)
@@ -367,7 +437,8 @@ def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Colle
             if isinstance(items, str):
                 items = [items]
             if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                ar.error(code, "must be a list of names")
+                ar.error(code, "must be a list of names",
+                         f"write e.g. `{code}: [name, other name]`")
                 continue
             aliases[code] = tuple(text.clean_line(i) for i in items)
     return Term(slug=slug, names=names, aliases=aliases, iso=iso)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from . import dates, text, yamlsrc
 from .config import SLUG, SiteConfig
@@ -522,6 +523,8 @@ class _Fields:
                 self.err("source", f"source.url '{url}' is not an http(s) URL",
                          "only http:// and https:// links are allowed")
                 url = None
+            else:  # what a URL may not hold as it is (", <, >, Persian letters): %-escaped
+                url = quote(url, safe="%/:=&?~#+!$,;'@()*[]")
         if name is not None and not isinstance(name, str):
             self.err("source", "source.name must be text",
                      "quote it if it looks like a number, a list or a mapping")

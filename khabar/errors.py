@@ -36,6 +36,21 @@ class KhabarError(Exception):
         return (KhabarError, (self.diagnostics,))  # crosses from render workers intact
 
 
+class CommandError(Exception):
+    """A whole command cannot go on (no network, a part of Khabar not installed), as opposed
+    to problems in files: the CLI prints it as one `khabar: error: MESSAGE (hint: ...)` line
+    and exits 1."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        self.message, self.hint = message, hint
+        super().__init__(f"{message} (hint: {hint})")
+
+
+class MissingExtra(CommandError):
+    """A command needs an optional extra that is not installed; the hint is the pip command
+    (never a ModuleNotFoundError traceback from deep inside)."""
+
+
 def _sort_key(d: Diagnostic) -> tuple[str, int, str]:
     return (d.path, d.line or 0, d.message)
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from .build import build
 from .cache import CACHE_DIR
-from .errors import KhabarError
+from .errors import KhabarError, MissingExtra
 
 EVENTS = "/__khabar/events"
 WATCHED = ("content", "templates", "static", "site.yaml")
@@ -182,7 +182,11 @@ def inject(page: bytes, errors: tuple[str, ...]) -> bytes:
 def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "127.0.0.1",
           ready: Callable[[str], None] | None = None,
           stop: threading.Event | None = None) -> int:
-    """Serve until Ctrl-C or `stop` is set; 0 then, whatever the builds did meanwhile."""
+    """Serve until Ctrl-C or `stop` is set; 0 then, whatever the builds did meanwhile.
+
+    Refuses to start without watchfiles (the serve extra): a preview that silently never
+    rebuilds is worse than none."""
+    require_watchfiles()
     stop = stop or threading.Event()
     state = BuildState()
     # Not SITE/_site: the served build has the local address as base_url and maybe drafts,
@@ -230,6 +234,15 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
     return 0
 
 
+def require_watchfiles() -> None:
+    """Stop with one line saying what to install when the serve extra is missing."""
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        raise MissingExtra("`khabar serve` needs watchfiles to rebuild on change, and it is "
+                           "not installed", "pip install 'khabar[serve]'") from None
+
+
 def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -> None:
     """One build; its errors go to the terminal and, through `state`, to the browser."""
     t0 = time.perf_counter()
@@ -248,6 +261,8 @@ def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -
         print(f"khabar: build failed ({n} line{'s' if n != 1 else ''}); still serving the "
               "last good build", file=sys.stderr, flush=True)
     else:
+        for warning in result.warnings:
+            print(warning.format(), file=sys.stderr, flush=True)
         took = f"{time.perf_counter() - t0:.2f} s"
         if result.skipped:
             print(f"khabar: nothing to rebuild ({took})", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import textwrap
@@ -17,6 +18,25 @@ from khabar.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 SITES = Path(__file__).resolve().parent / "sites"
 FEEDS_SITE = SITES / "feeds_site"
+
+
+def in_ci() -> bool:
+    """CI sets CI=true (and .ci/run does too): there every tool the tests use must be there."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def need_tool(name: str) -> str:
+    """The path of a program a test needs (chromium, newsboat, jing, java). Missing, it
+    skips the test on a developer's machine but fails it under CI=true: a check that CI
+    quietly skipped would pass for a reason that is not the code."""
+    found = shutil.which(name)
+    if found is None:
+        message = f"{name} is not installed (.ci/run installs it with apt-get)"
+        if in_ci():
+            pytest.fail(f"{message}; under CI=true a missing tool fails the run",
+                        pytrace=False)
+        pytest.skip(message)
+    return found
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

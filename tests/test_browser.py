@@ -8,11 +8,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, need_tool
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -27,7 +26,6 @@ from playwright.sync_api import (
 
 from khabar.build import build
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -86,8 +84,7 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+    chromium = need_tool("chromium")
     out = tmp_path_factory.mktemp("browser") / "site"
     build(ROOT, out)
     handler = functools.partial(_QuietHandler, directory=str(out))
@@ -96,7 +93,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     thread.start()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+            browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                          args=CHROMIUM_ARGS)
             try:
                 yield Site(f"http://127.0.0.1:{server.server_address[1]}", browser)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import bisect
+import importlib
+import json
 import os
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.error import URLError
+from urllib.parse import urlsplit
 
 import yaml
 
+from .. import __version__, content, text, yamlsrc
 from .. import config as config_stage
-from .. import content, text, yamlsrc
-from ..errors import Diagnostic, KhabarError
+from ..errors import CommandError, Diagnostic, KhabarError, MissingExtra
 from .plan import (
     CURRENT,
     EDITED,
@@ -31,6 +36,26 @@ from .plan import (
 
 MEMORY_FILE = "translation-memory.sqlite"
 CHUNK = 256  # sentences per model call: big enough to batch well, small enough to report
+TRANSLATE_EXTRA = "pip install 'khabar[translate]'"
+# What `models install FROM TO` waits for one answer: argostranslate's own download retries
+# every mirror in a loop when the network is down, printing each failure.
+DOWNLOAD_TIMEOUT_S = 30.0
+OFFLINE_HINT = ("check the network connection, or download the .argosmodel file on another "
+                "machine and run: khabar models install FILE.argosmodel")
+
+
+def require_translate_extra(command: str) -> None:
+    """Import what machine translation needs, or stop with one line saying what to install:
+    without the translate extra, the missing module would end the command in a traceback
+    from deep inside argostranslate."""
+    for module in ("argostranslate", "argostranslate.package", "argostranslate.settings",
+                   "ctranslate2", "sentencepiece"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise MissingExtra(f"`khabar {command}` needs the translate extra, which is not "
+                               f"installed ({module} cannot be imported)",
+                               TRANSLATE_EXTRA) from None
 
 
 class Translator:
@@ -115,8 +140,9 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
     if todo:
         if engine is None:
             engine_or_error = _load_engine(config, todo)
-            if isinstance(engine_or_error, str):
-                print(f"khabar: error: {engine_or_error}", file=err)
+            if isinstance(engine_or_error, tuple):
+                message, hint = engine_or_error
+                print(f"khabar: error: {message} (hint: {hint})", file=err)
                 return 1
             engine = engine_or_error
         _run(todo, engine, config.root, summary, err)
@@ -140,15 +166,20 @@ def _tally(jobs: Sequence[Job]) -> Summary:
     return s
 
 
-def _load_engine(config: config_stage.SiteConfig, todo: Sequence[Job]) -> Translator | str:
-    from .engine import ArgosEngine, ModelMissing
+def _load_engine(config: config_stage.SiteConfig, todo: Sequence[Job]
+                 ) -> Translator | tuple[str, str]:
+    """The engine for the run, or (message, hint) saying why there is none."""
     pairs = sorted({(j.source.lang, j.target_lang) for j in todo})
     if len(pairs) != 1:
-        return "translating into several languages at once is not supported; use --to LANG"
+        return ("translating into several languages at once is not supported",
+                "translate one language per run with --to LANG")
+    require_translate_extra("translate")
+    from .engine import INSTALL_HINT, ArgosEngine, ModelMissing
     try:
         return ArgosEngine.load(*pairs[0])  # type: ignore[return-value]
     except ModelMissing as exc:
-        return str(exc)
+        message, _, hint = str(exc).partition("; ")
+        return message, hint or f"run: {INSTALL_HINT}"
 
 
 @dataclass
@@ -259,7 +290,7 @@ def _front_matter(article: content.Article) -> dict[str, Any]:
     raw = article.file.read_text(encoding="utf-8")
     parts = content.split_front_matter(raw)
     assert parts is not None  # it was validated when loaded
-    data = yamlsrc.load(parts[0])
+    data = yamlsrc.load(content.remove_controls(parts[0])[0])  # as content.read reads it
     return _plain(data) if isinstance(data, dict) else {}
 
 
@@ -320,6 +351,8 @@ def export_tmx(site: Path, dest: Path, out: TextIO | None = None) -> int:
 
 def models_command(action: str, file: str | None, to_code: str | None,
                    out: TextIO | None = None) -> int:
+    """`khabar models list`, `models install FILE.argosmodel` and `models install FROM TO`."""
+    require_translate_extra(f"models {action}")
     from . import models
     out = out or sys.stdout
     if action == "list":
@@ -343,19 +376,65 @@ def models_command(action: str, file: str | None, to_code: str | None,
     return 0
 
 
+def fetch(url: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
+    """One GET, one attempt, with a timeout (the caller says what failed); file: too, for a
+    local mirror named by ARGOS_PACKAGE_INDEX."""
+    if urlsplit(url).scheme not in ("http", "https", "file"):
+        raise URLError(f"not an http(s) or file: address: {url}")
+    request = urllib.request.Request(url, headers={"User-Agent": f"khabar/{__version__}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data: bytes = response.read()
+    return data
+
+
+def _unreachable(what: str, url: str, exc: Exception) -> CommandError:
+    reason = getattr(exc, "reason", None) or exc
+    if isinstance(reason, TimeoutError):
+        reason = f"no answer in {DOWNLOAD_TIMEOUT_S:.0f} s"
+    return CommandError(f"could not download {what} from {url}: {reason}", OFFLINE_HINT)
+
+
 def _download(from_code: str, to_code: str, out: TextIO) -> int:
-    """`models install fa en`: the one command that may use the network."""
-    import argostranslate.package as package
+    """`models install fa en`: the one command that may use the network. Each address is
+    asked once, with a timeout, and a failure is one line: argostranslate's own
+    `update_package_index` and `download` would retry without end while offline."""
+    from argostranslate import package, settings
 
     from . import models
-    package.update_package_index()
-    for pkg in package.get_available_packages():
-        if pkg.from_code == from_code and pkg.to_code == to_code:
-            path = Path(pkg.download())
+    index_url = str(settings.remote_package_index)
+    try:
+        index = json.loads(fetch(index_url))
+    except (OSError, ValueError) as exc:  # URLError and timeouts are OSErrors
+        raise _unreachable("the Argos package index", index_url, exc) from None
+    candidates = [package.AvailablePackage(entry) for entry in index
+                  if isinstance(entry, dict) and entry.get("from_code") == from_code
+                  and entry.get("to_code") == to_code
+                  and entry.get("type", "translate") == "translate"]
+    if not candidates:
+        raise CommandError(f"the Argos package index has no package from {from_code} to "
+                           f"{to_code}", "see the language pairs it has at "
+                           "https://www.argosopentech.com/argospm/index/")
+    from .engine import _version_key
+    chosen = max(candidates, key=lambda p: _version_key(str(p.package_version)))
+    links = [str(link) for link in chosen.links or []]
+    name = f"translate-{from_code}_{to_code}-{chosen.package_version}.argosmodel"
+    data, failure = None, None
+    for link in links:  # mirrors of one file: each asked once
+        try:
+            data = fetch(link)
+            break
+        except OSError as exc:
+            failure = _unreachable(name, link, exc)
+    if data is None:
+        raise failure or CommandError(f"the Argos index gives no address for {name}",
+                                      OFFLINE_HINT)
+    with tempfile.TemporaryDirectory(prefix="khabar-model-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
             model = models.install(path)
-            print(f"installed {model.label} into {model.path}", file=out)
-            return 0
-    raise KhabarError([Diagnostic(f"{from_code}->{to_code}", None,
-                                  "no such package in the Argos index",
-                                  "see https://www.argosopentech.com/argospm/index/")])
-
+        except models.InvalidPackage as exc:
+            raise CommandError(f"the file downloaded from the Argos index is not a package: "
+                               f"{exc}", OFFLINE_HINT) from None
+    print(f"installed {model.label} into {model.path}", file=out)
+    return 0
