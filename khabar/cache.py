@@ -181,8 +181,9 @@ def load(site: Path, out: Path) -> State | None:
         if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
             return None
         data = verify((where / BULK_FILE).read_bytes())
-        head, _, body = data.partition(b"\n")
-        if head.decode() != state.bulk_id:
+        end = bytes(data[:64]).find(b"\n")
+        head, body = bytes(data[:end]), data[end + 1:]
+        if end < 0 or head.decode() != state.bulk_id:
             return None  # a bulk from another build: interrupted between the two writes
         articles, markdown = pickle.loads(body)
     except Exception:  # missing, corrupt, truncated, or pickled by other code: start afresh
@@ -322,13 +323,14 @@ def sign(*parts: bytes) -> tuple[bytes, ...]:
     return (_SIGNED + mac.hexdigest().encode() + b"\n", *parts)
 
 
-def verify(data: bytes) -> bytes:
-    """The payload of a signed file; ValueError when it is not signed with this user's
-    key (planted, or from another machine)."""
-    head, _, body = data.partition(b"\n")
+def verify(data: bytes) -> memoryview:
+    """The payload of a signed file (a view: a bulk is megabytes, not copied); ValueError
+    when it is not signed with this user's key (planted, or from another machine)."""
+    end = data.find(b"\n")
+    body = memoryview(data)[end + 1:]
     expected = hmac.new(_key(), body, hashlib.sha256).hexdigest().encode()
-    if not head.startswith(_SIGNED) or not hmac.compare_digest(head[len(_SIGNED):],
-                                                               expected):
+    if end < 0 or not data.startswith(_SIGNED) or \
+            not hmac.compare_digest(data[len(_SIGNED):end], expected):
         raise ValueError("cache file not signed with this user's key")
     return body
 

@@ -14,10 +14,23 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # and those HTML forbids besides (DEL and the C1 controls, the noncharacters U+FDD0-FDEF
 # and U+nFFFE/nFFFF of every plane): the Nu HTML checker rejects a page holding any.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-                          "\ufffe\uffff" + "".join(f"{chr(p + 0xFFFE)}{chr(p + 0xFFFF)}"
-                                                for p in range(0x10000, 0x110000, 0x10000))
-                          + "]")
-_CONTROLS = re.compile(f"{_BIDI.pattern[:-1]}{_XML_INVALID.pattern[1:]}")  # both: one pass
+                          "\ufffe\uffff]")
+# ...and the noncharacters of the other planes, U+nFFFE and U+nFFFF: 32 scattered code
+# points would make every character slow to test, so the class takes every character
+# beyond the first plane (rare: an emoji) and `_drop` keeps those that are not one.
+_CONTROLS = re.compile(f"{_BIDI.pattern[:-1]}{_XML_INVALID.pattern[1:-1]}"
+                       "\U00010000-\U0010ffff]")
+
+
+def _drop(m: re.Match[str]) -> str:
+    found = m.group()
+    return found if found > "\uffff" and ord(found) & 0xFFFE != 0xFFFE else ""
+
+
+def _without_controls(text: str) -> str:
+    return _CONTROLS.sub(_drop, text)
+
+
 _SPACE = re.compile(r"\s+")
 # Arabic diacritics (harakat), tatweel: dropped for matching only.
 _MARKS = re.compile("[\u064b-\u065f\u0670\u0640]")
@@ -33,13 +46,13 @@ def clean(text: str) -> str:
 
     ZWNJ is kept: it is part of Persian spelling (می‌شود), not formatting.
     """
-    return _CONTROLS.sub("", unicodedata.normalize("NFC", text).translate(_FOLD))
+    return _without_controls(unicodedata.normalize("NFC", text).translate(_FOLD))
 
 
 def strip_controls(text: str) -> str:
     """Only bidi and XML-invalid controls removed: for article bodies, whose letters are
     left as written (an Arabic quotation keeps its Arabic yeh)."""
-    return _CONTROLS.sub("", text)
+    return _without_controls(text)
 
 
 @lru_cache(maxsize=1 << 16)

@@ -151,7 +151,7 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
     elif damage in ("other-code", "no-html", "bulk-of-another-build"):
         light = pickle.loads(cache.verify(state.read_bytes()))
         bulk = cache.folder(mini_site, out) / cache.BULK_FILE
-        head, _, body = cache.verify(bulk.read_bytes()).partition(b"\n")
+        head, _, body = bytes(cache.verify(bulk.read_bytes())).partition(b"\n")
         articles, markdown = pickle.loads(body)
         if damage == "other-code":  # parsed and rendered by another Khabar: not reused
             light.code = "0" * 64
