@@ -489,65 +489,44 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     quick = cache.quick_digest(site_dir, theme_dir(), options)
     if not clean and cache.up_to_date(site_dir, out, quick):
         return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
-    state = None if clean else cache.load(site_dir, out)
-    if state is not None and (state.out != str(out) or state.build_id != publish.marked(out)):
-        # the output is not what this state describes (another folder, or a build killed
-        # after publishing, before its cache was in place): its files are not known
-        state.outputs, state.uses = {}, {}
+    state = None if clean else _trusted_state(site_dir, out)
     clock.lap("cache")
     loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state,
                    parallel=parallel)
-    site = loaded.site
     clock.lap("load")
-    env = environment(site_dir, _compiled_templates())
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
     salt_key = hashlib.sha256(salt.encode()).hexdigest()
     static = cache.stamps([site_dir / "static"])
     sources = _sources(loaded.known)
-    partial = changed_only(state, out, salt_key, static, sources, site)
+    partial = changed_only(state, out, salt_key, static, sources, loaded.site)
     build_id = hashlib.sha256(salt.encode() + quick.encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
-    live = publish.marked(out)
     spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
         else None
     staging = Staging(out, build_id, work, spare=spare)
-    job = _Job(site, env, salt, previous, out, staging)
-    rendered = loaded.bodies.used
-    articles = _kept_articles(loaded, site)
+    job = _Job(loaded.site, environment(site_dir, _compiled_templates()), salt, previous, out,
+               staging)
+    articles = _kept_articles(loaded, loaded.site)
     try:
-        if partial is not None:
-            (made, specs), fixed, bulk = job.make(partial[0]), Output(), None
-            clock.lap(f"plan and render ({len(made)} outputs)")
-        else:
-            made, fixed, specs, bulk = _template_errors(lambda: _make_all(
-                job, parallel, clock, lambda: cache.pack(articles, rendered)))
-        written = [path for path, _fp, _uses, redone in made if redone]
-        outputs = {path: fp for path, fp, _uses, _redone in made}
-        uses = {path: used for path, _fp, used, _redone in made}
-        if partial is None:
-            expected = set(outputs)
-            outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
-            shapes = _shapes(site)
-        else:
-            assert state is not None
-            expected = set(previous)
-            outputs, uses = {**state.outputs, **outputs}, {**state.uses, **uses}
-            shapes = {**state.shapes, **partial[1]}
-        differ = staging.complete(written, fixed, expected, set(previous))
+        made = _make(job, partial, state, parallel, clock,
+                     lambda: cache.pack(articles, loaded.bodies.used))
+        differ = staging.complete(made.written, made.fixed, made.expected, set(previous))
         clock.lap("stage")
         # after the swap the output's tree becomes the spare, worth keeping when the next
         # build can start from it: few files differ
-        keep_spare = live is not None and len(differ) <= len(outputs) // 2
+        live = publish.marked(out)
+        keep_spare = live is not None and len(differ) <= len(made.outputs) // 2
         new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
-                                outputs=outputs, out=str(out), salt=salt_key, static=static,
-                                sources=sources, shapes=shapes, uses=uses,
+                                outputs=made.outputs, out=str(out), salt=salt_key,
+                                static=static, sources=sources, shapes=made.shapes,
+                                uses=made.uses,
                                 spare_id=live if live and keep_spare else "",
                                 spare_diff=frozenset(differ) if keep_spare else frozenset())
-        new_state.articles, new_state.markdown = articles, rendered
+        new_state.articles, new_state.markdown = articles, loaded.bodies.used
         # the cache is written before the output is replaced (a full disk fails here, with
         # the old output in place), and put in place after
-        pending = cache.prepare(site_dir, new_state, quick, build_id, bulk=bulk,
+        pending = cache.prepare(site_dir, new_state, quick, build_id, bulk=made.bulk,
                                 previous=state)
         clock.lap("cache ready")
         try:
@@ -561,10 +540,57 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
         raise
     pending.commit()
     clock.lap("publish")
-    return BuildResult(out=out, pages=specs, files=len(outputs),
-                       stories=_story_count(site),
-                       rendered=len(written), written=len(differ),
-                       partial=partial is not None, warnings=loaded.warnings)
+    return BuildResult(out=out, pages=made.pages, files=len(made.outputs),
+                       stories=_story_count(loaded.site), rendered=len(made.written),
+                       written=len(differ), partial=partial is not None,
+                       warnings=loaded.warnings)
+
+
+def _trusted_state(site_dir: Path, out: Path) -> cache.State | None:
+    """The last build's cache, with its record of the output's files only when the output
+    is still the tree that build published (not when it is another folder's, or a build
+    was killed after publishing, before its cache was in place)."""
+    state = cache.load(site_dir, out)
+    if state is not None and (state.out != str(out) or state.build_id != publish.marked(out)):
+        state.outputs, state.uses = {}, {}
+    return state
+
+
+@dataclass(frozen=True)
+class _Made:
+    """What a build made: the files rendered and those to keep, and the cache's record."""
+
+    written: list[str]  # rendered and staged in this build
+    fixed: Output  # the small files made whole every time (empty in a partial build)
+    expected: set[str]  # every page and feed of the new site
+    outputs: dict[str, bytes]  # every output file: its fingerprint
+    uses: dict[str, tuple[str, ...]]  # every page and feed: the stories it shows
+    shapes: dict[tuple[str, str], bytes]
+    pages: int
+    bulk: bytes | None  # the cache's bulk, packed while workers rendered
+
+
+def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | None,
+          state: cache.State | None, parallel: bool, clock: _Clock,
+          pack: Callable[[], bytes]) -> _Made:
+    """Render and stage what changed: only the outputs `partial` names, or all of them."""
+    if partial is not None:
+        assert state is not None
+        made, pages = job.make(partial[0])
+        clock.lap(f"plan and render ({len(made)} outputs)")
+        outputs = {**state.outputs, **{path: fp for path, fp, _uses, _redone in made}}
+        return _Made(written=[path for path, _fp, _uses, redone in made if redone],
+                     fixed=Output(), expected=set(job.previous), outputs=outputs,
+                     uses={**state.uses, **{path: used for path, _fp, used, _redone in made}},
+                     shapes={**state.shapes, **partial[1]}, pages=pages, bulk=None)
+    made, fixed, pages, bulk = _template_errors(lambda: _make_all(job, parallel, clock, pack))
+    outputs = {path: fp for path, fp, _uses, _redone in made}
+    expected = set(outputs)
+    outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
+    return _Made(written=[path for path, _fp, _uses, redone in made if redone], fixed=fixed,
+                 expected=expected, outputs=outputs,
+                 uses={path: used for path, _fp, used, _redone in made},
+                 shapes=_shapes(job.site), pages=pages, bulk=bulk)
 
 
 def _compiled_templates() -> Path | None:
