@@ -184,16 +184,20 @@ def errors_of(site: Path) -> list[Diagnostic]:
     return list(caught.value.diagnostics)
 
 
+# a translation stating nothing of the story: date, kind and tags come from the original
+BARE_TRANSLATION = """
+    ---
+    title: Meeting in Tripoli
+    translation: {from: fa, source_sha256: '', engine: human, model: none, status: reviewed}
+    ---
+    The meeting took place.
+    """
+
+
 def test_a_translation_need_not_repeat_date_kind_or_tags(mini_site: Path,
                                                          tmp_path: Path) -> None:
     write(mini_site / NEWS / "tripoli.fa.md", ORIGINAL)
-    write(mini_site / NEWS / "tripoli.en.md", """
-        ---
-        title: Meeting in Tripoli
-        translation: {from: fa, source_sha256: '', engine: human, model: none, status: reviewed}
-        ---
-        The meeting took place.
-        """)
+    write(mini_site / NEWS / "tripoli.en.md", BARE_TRANSLATION)
     got = {(a.lang, a.slug): a for a in load_all(mini_site)}
     fa, en = got[("fa", "tripoli")], got[("en", "tripoli")]
     assert en.date == fa.date and isinstance(en.date, datetime)
@@ -305,11 +309,5 @@ def test_an_original_in_the_source_language_still_needs_its_date(mini_site: Path
 
 def test_a_translation_whose_original_has_errors_reports_only_those(mini_site: Path) -> None:
     write(mini_site / NEWS / "tripoli.fa.md", ORIGINAL.replace("[libya, turkey]", "[mars]"))
-    write(mini_site / NEWS / "tripoli.en.md", """
-        ---
-        title: Meeting in Tripoli
-        translation: {from: fa, source_sha256: '', engine: human, model: none, status: reviewed}
-        ---
-        The meeting took place.
-        """)
+    write(mini_site / NEWS / "tripoli.en.md", BARE_TRANSLATION)
     assert [d.message for d in errors_of(mini_site)] == ["unknown term 'mars' in 'countries'"]
