@@ -276,22 +276,28 @@ def test_two_builds_at_once_both_succeed(mini_site: Path, tmp_path: Path) -> Non
     assert tree(out) == clean_build(mini_site, tmp_path)
 
 
+@pytest.mark.parametrize(("code", "hint"), [
+    (errno.ENOSPC, "(hint: free some disk space"),
+    (errno.EACCES, "(hint: check that you may write there, or choose another --out"),
+    (errno.EROFS, "(hint: the file system is read-only: choose another --out"),
+])
 def test_os_errors_are_one_error_line(mini_site: Path, tmp_path: Path,
                                       cli: Callable[..., Run],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      code: int, hint: str) -> None:
     out = tmp_path / "out"
     assert cli("build", "--site", mini_site, "--out", out).code == 0
     before = tree(out)
     edit(mini_site / NEWS / "oslo-talks.fa.md", "برگزار شد.", "برگزار شد امروز.")
 
-    def full(path: Path, data: bytes) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    def failing(path: Path, data: bytes) -> None:
+        raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(write_stage, "write_file", full)
+    monkeypatch.setattr(write_stage, "write_file", failing)
     run = cli("build", "--site", mini_site, "--out", out)
     assert run.code == 1
     [line] = run.error_lines
-    assert "No space left on device" in line and "(hint: free some disk space" in line
+    assert os.strerror(code) in line and hint in line, line
     assert "Traceback" not in run.err
     assert tree(out) == before
 
