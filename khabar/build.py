@@ -425,9 +425,11 @@ def _stylesheet(root: Path) -> bytes:
 
 
 def _theme_digest(root: Path) -> str:
-    """Every template and the stylesheet, the site's own and the default theme's."""
+    """Every template, message catalogue and the stylesheet, the site's own and the default
+    theme's."""
     h = hashlib.sha256()
-    for folder in (root / "templates", theme_dir()):
+    for folder in (root / "templates", root / "i18n", theme_dir()):
+        h.update(f"[{folder}]\n".encode())
         if folder.is_dir():
             for path in sorted(folder.rglob("*")):
                 if path.is_file():

@@ -50,7 +50,7 @@ BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
 FORMAT = 7  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
-INPUT_DIRS = ("content", "templates", "static")
+INPUT_DIRS = ("content", "templates", "static", "i18n")
 
 
 @dataclass
