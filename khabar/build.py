@@ -107,7 +107,8 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
                  in state.markdown}
     fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
     articles = content.load(config, include_drafts=drafts, known=known,
-                            parser=_Parser(parallel, fresh))
+                            parser=_Parser(parallel, fresh),
+                            trusted_before=state.written_ns - cache.RACY_NS if state else 0)
     bodies = Bodies(MarkdownRenderer(),
                     {**(state.markdown if state is not None else {}), **fresh})
     stories = assemble(config, articles, bodies)
@@ -499,10 +500,10 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
     salt_key = hashlib.sha256(salt.encode()).hexdigest()
-    static = cache.stamps([site_dir / "static"])
+    static = cache.stamps([site_dir / "static"]).digest
     sources = _sources(loaded.known)
     partial = changed_only(state, out, salt_key, static, sources, loaded.site)
-    build_id = hashlib.sha256(salt.encode() + quick.encode() + os.urandom(8)).hexdigest()[:16]
+    build_id = hashlib.sha256(f"{salt}{quick.digest}".encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
     spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
         else None
@@ -528,7 +529,7 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
         new_state.articles, new_state.markdown = articles, loaded.bodies.used
         # the cache is written before the output is replaced (a full disk fails here, with
         # the old output in place), and put in place after
-        pending = cache.prepare(site_dir, new_state, quick, build_id, bulk=made.bulk,
+        pending = cache.prepare(site_dir, new_state, quick.digest, build_id, bulk=made.bulk,
                                 previous=state)
         clock.lap("cache ready")
         try:

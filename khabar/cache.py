@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 
@@ -48,7 +48,7 @@ QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
 BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
-FORMAT = 7  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 8  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static", "i18n")
 
@@ -60,8 +60,8 @@ class State:
     key: str = KEY
     code: str = ""  # code_digest() of the Khabar that parsed and rendered what is kept here
     config_digest: str = ""
-    articles: dict[str, tuple[tuple[int, int], str, Any]] = field(
-        default_factory=dict)  # path: ((size, mtime_ns), sha, Article): content.Known
+    articles: dict[str, tuple[tuple[int, int, int, int], str, Any]] = field(
+        default_factory=dict)  # path: (stamp, sha, Article): content.Known
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in
@@ -77,12 +77,14 @@ class State:
     # later rebuilds changed (kept here: rewriting the bulk took 0.5 s at 10,000 articles)
     bulk_id: str = ""
     build_id: str = ""  # the build that wrote this state (its output folder's mark says so)
+    written_ns: int = 0  # when the file system says it was written (set on loading)
     spare_id: str = ""  # the build of the spare tree kept beside the output (publish.py)
     spare_diff: frozenset[str] = frozenset()  # the files in which it differs from the output
-    bulk_index: dict[str, tuple[tuple[int, int], str]] = field(
+    bulk_index: dict[str, tuple[tuple[int, int, int, int], str]] = field(
         default_factory=dict)  # path: (stamp, sha) of each article in the bulk
     bulk_markdown: frozenset[tuple[str, str]] = frozenset()  # the keys of its markdown
-    delta_articles: dict[str, tuple[tuple[int, int], str, Any]] = field(default_factory=dict)
+    delta_articles: dict[str, tuple[tuple[int, int, int, int], str, Any]] = field(
+        default_factory=dict)
     delta_gone: frozenset[str] = frozenset()  # paths in the bulk that are no more
     delta_markdown: dict[tuple[str, str], Any] = field(default_factory=dict)
 
@@ -116,20 +118,36 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def quick_digest(site: Path, theme: Path, options: str) -> str:
-    """Names, sizes and mtimes of every input, plus the options: cheap to compute."""
+# The coarsest timestamp tick of a file system Khabar may read (FAT: 2 s; ext3, HFS+ and
+# many network shares: 1 s). A file changed less than this before the cache was written
+# may carry the stamp of the version that build read: it is checked by its content.
+RACY_NS = 2_000_000_000
+
+
+class Stamps(NamedTuple):
+    digest: str  # of every file's name, size, mtime, ctime and inode
+    newest: int  # the latest mtime among them (ns): see RACY_NS
+
+
+def quick_digest(site: Path, theme: Path, options: str) -> Stamps:
+    """The stamps of every input, plus the options: cheap to compute."""
     return stamps([site / "site.yaml", *(site / d for d in INPUT_DIRS), theme],
                   f"{code_digest()}\0{options}\n")
 
 
-def stamps(roots: list[Path], start: str = "") -> str:
-    """A digest of the names, sizes and modification times of the files under `roots`."""
+def stamps(roots: list[Path], start: str = "") -> Stamps:
+    """A digest of the names and stamps (size, mtime, ctime, inode: what git's index
+    keeps) of the files under `roots`. A copy that puts an old mtime back (`cp -p`,
+    `rsync -a`) still changes the ctime and the inode."""
     h = hashlib.sha256(start.encode())
+    newest = 0
     for root in roots:
         h.update(f"[{root}]\n".encode())
         if root.is_file():
             st = root.stat()
-            h.update(f"{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            newest = max(newest, st.st_mtime_ns)
+            h.update(f"{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+                     .encode())
             continue
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
@@ -139,8 +157,10 @@ def stamps(roots: list[Path], start: str = "") -> str:
                     st = os.stat(path)
                 except OSError:  # a dangling link or a loop: the load says so
                     st = os.lstat(path)
-                h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+                newest = max(newest, st.st_mtime_ns)
+                h.update(f"{dirpath}/{name}\0{st.st_size}\0{st.st_mtime_ns}\0"
+                         f"{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+    return Stamps(h.hexdigest(), newest)
 
 
 def all_present(out: Path, paths: Iterable[str]) -> bool:
@@ -151,16 +171,22 @@ def all_present(out: Path, paths: Iterable[str]) -> bool:
     return all(os.path.isfile(root + path) for path in paths)
 
 
-def up_to_date(site: Path, out: Path, quick: str) -> bool:
-    """True when the last build had exactly these inputs and its output is still there."""
+def up_to_date(site: Path, out: Path, quick: Stamps) -> bool:
+    """True when the last build had exactly these inputs and its output is still there.
+
+    Not when an input changed within RACY_NS of the moment the last build wrote its
+    cache: that build may have read it before a same-size edit in the same tick (git's
+    racy-clean rule)."""
     where = folder(site, out)
     try:
+        if quick.newest >= os.stat(where / QUICK_FILE).st_mtime_ns - RACY_NS:
+            return False
         data = json.loads((where / QUICK_FILE).read_text(encoding="utf-8"))
         mark = (out / ".khabar-output").read_text(encoding="utf-8")
         if not isinstance(data, dict):
             return False
         build = data.get("build")
-        if not (data.get("key") == KEY and data.get("quick") == quick
+        if not (data.get("key") == KEY and data.get("quick") == quick.digest
                 and data.get("out") == str(out.resolve())
                 and isinstance(build, str) and bool(build) and f"build {build}\n" in mark):
             return False
@@ -177,6 +203,7 @@ def load(site: Path, out: Path) -> State | None:
         return None
     try:
         # verified before unpickled: only what this user's Khabar wrote is ever loaded
+        written_ns = os.stat(where / STATE_FILE).st_mtime_ns
         state = pickle.loads(verify((where / STATE_FILE).read_bytes()))
         if not isinstance(state, State) or state.key != KEY or state.code != code_digest():
             return None
@@ -193,6 +220,7 @@ def load(site: Path, out: Path) -> State | None:
     articles.update(state.delta_articles)
     markdown.update(state.delta_markdown)
     state.articles, state.markdown = articles, markdown
+    state.written_ns = written_ns
     return state
 
 

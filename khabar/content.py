@@ -7,7 +7,6 @@ import hashlib
 import os
 import re
 import stat
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -163,7 +162,14 @@ def remove_controls(front: str) -> tuple[str, dict[int, str]]:
 
 
 # file path: ((size, mtime in ns), sha256 of its bytes, the article)
-Known = dict[str, tuple[tuple[int, int], str, Article]]
+Known = dict[str, tuple["Stamp", str, Article]]
+# (size, mtime, ctime, inode): what git's index keeps of a file. A copy that puts the old
+# mtime back (`cp -p`, `rsync -a`, `tar`) still changes the ctime and the inode.
+Stamp = tuple[int, int, int, int]
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 # (file, its bytes, its path as messages show it): a file to parse
@@ -184,23 +190,25 @@ def parse_all(config: SiteConfig, files: Sequence[Unparsed]
 
 
 def load(config: SiteConfig, include_drafts: bool = True,
-         known: Known | None = None, parser: Parser = parse_all) -> tuple[Article, ...]:
+         known: Known | None = None, parser: Parser = parse_all,
+         trusted_before: int = 0) -> tuple[Article, ...]:
     """Read and validate every article; raise KhabarError listing every problem found.
 
     `known` holds articles parsed by an earlier build with the same site.yaml: a file with
-    the same size and modification time is not even read (as git's index does), one whose
-    bytes hash the same is not parsed again. It is updated in place with this run's files.
+    the same stamp is not even read when it was last changed before `trusted_before` (git's
+    racy-clean rule: the cache's own write time, less the coarsest timestamp tick, since a
+    same-size edit within one tick of the cache's reading leaves the stamp as it was); one
+    whose bytes hash the same is not parsed again. It is updated in place with this run's files.
     The files left to parse go to `parser` in one batch (a build parses them in workers).
     `known` keeps each file's own article; the articles returned have, besides, what they
     take from their originals (date, kind, tags) and the warnings that come of that.
     """
     errors = Collector()
     here = str(Path.cwd().resolve()) + os.sep
-    trusted_before = time.time_ns() - 3_000_000_000
     root = config.content_dir
     resolved_root = root.resolve()
     # per file in order: (key, stamp, sha, the article, or the index of its parse)
-    found: list[tuple[str, tuple[int, int], str, Article | int]] = []
+    found: list[tuple[str, Stamp, str, Article | int]] = []
     todo: list[Unparsed] = []
     files, problems = discover(config)
     errors.extend(problems)
@@ -211,10 +219,8 @@ def load(config: SiteConfig, include_drafts: bool = True,
             continue
         if not stat.S_ISREG(st.st_mode):
             continue
-        stamp = (st.st_size, st.st_mtime_ns)
+        stamp = stamp_of(st)
         hit = known.get(key) if known is not None else None
-        # a file changed within the last seconds may share its stamp with the version the
-        # cache saw (coarse clocks): read those ("racy git")
         if hit is not None and hit[0] == stamp and st.st_mtime_ns < trusted_before:
             found.append((key, stamp, hit[1], hit[2]))
             continue
