@@ -508,8 +508,8 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
         else None
     staging = Staging(out, build_id, work, spare=spare)
-    job = _Job(loaded.site, environment(site_dir, _compiled_templates()), salt, previous, out,
-               staging)
+    compiled = None if clean else _compiled_templates()  # --clean: nothing kept is used
+    job = _Job(loaded.site, environment(site_dir, compiled), salt, previous, out, staging)
     articles = _kept_articles(loaded, loaded.site)
     try:
         made = _make(job, partial, state, parallel, clock,

@@ -134,3 +134,22 @@ def test_two_checkouts_building_into_one_folder(mini_site: Path, tmp_path: Path)
     build(other, out)
     build(mini_site, out)
     assert tree(out) == clean_build(mini_site, tmp_path)
+
+
+def test_clean_builds_use_no_compiled_template(mini_site: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+    build(mini_site, tmp_path / "out")
+    loads: list[str] = []
+    real = jinja2.FileSystemBytecodeCache.load_bytecode
+
+    def counting(self: jinja2.FileSystemBytecodeCache, bucket: jinja2.bccache.Bucket) -> None:
+        loads.append(bucket.key)
+        real(self, bucket)
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode", counting)
+    build(mini_site, tmp_path / "again")
+    assert loads  # a build reuses compiled templates from the user's cache directory
+    loads.clear()
+    build(mini_site, tmp_path / "again", clean=True)
+    assert loads == []
