@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import signal
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,8 +21,9 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, cache, content, feeds, publish, sitemap, structured
+from . import __version__, cache, content, feeds, publish, rebuild, sitemap, structured
 from . import config as config_stage
+from . import parallel as parallel_work
 from .config import SiteConfig
 from .errors import Diagnostic, KhabarError
 from .markup import MarkdownRenderer, Rendered
@@ -40,7 +40,7 @@ from .render import (
     render_page,
     theme_dir,
 )
-from .stories import PENDING, Bodies, Story, assemble
+from .stories import Bodies, Story, assemble
 from .urls import FEED_FILES, Urls, output_path
 from .write import (
     MARKER,
@@ -83,10 +83,6 @@ def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -
     return _load(site_dir, base_url=base_url, drafts=drafts, state=None).site
 
 
-def _workers() -> int:
-    return min(os.cpu_count() or 1, 8)
-
-
 def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
           state: cache.State | None, parallel: bool = False) -> Loaded:
     """Read and validate site.yaml and every article: the whole site, before any output."""
@@ -126,10 +122,11 @@ class _Parser:
 
     def __call__(self, config: SiteConfig, files: Sequence[content.Unparsed]
                  ) -> list[tuple[content.Article | None, list[Diagnostic]]]:
-        pool = _fork_pool(self.parallel, len(files), PARSE_PARALLEL_MIN, (config, files))
+        pool = parallel_work.fork_pool(self.parallel, len(files), PARSE_PARALLEL_MIN,
+                                       (config, files))
         if pool is None:
             return content.parse_all(config, files)
-        size = max(25, len(files) // (_workers() * 4))
+        size = max(25, len(files) // (parallel_work.workers() * 4))
         chunks = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
         with pool:
             parts = pool.map(_parse_chunk, chunks)
@@ -145,7 +142,7 @@ class _Parser:
 
 def _parse_chunk(bounds: tuple[int, int]
                  ) -> list[tuple[content.Article | None, list[Diagnostic], Rendered | None]]:
-    config, files = _inherited
+    config, files = parallel_work.inherited()
     renderer = MarkdownRenderer()
     out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
     for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
@@ -155,28 +152,6 @@ def _parse_chunk(bounds: tuple[int, int]
             article = replace(article, body="")  # its HTML goes back instead (as cached)
         out.append((article, problems, rendered))
     return out
-
-
-_inherited: Any = None  # in a worker: what `_fork_pool` gave it
-
-
-def _inherit(value: Any) -> None:
-    """A worker's start. Ctrl-C reaches the whole process group: the parent alone
-    answers it (ending the workers quietly), so workers print no traceback of their own."""
-    global _inherited
-    _inherited = value
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _fork_pool(parallel: bool, jobs: int, minimum: int, inherited: Any) -> Any | None:
-    """A pool of forked workers, one a core, each inheriting `inherited` (by fork: it is
-    not pickled); None where one process is better (few jobs, one core, or no fork)."""
-    import multiprocessing  # here: a no-change build never needs it
-    if not parallel or _workers() < 2 or jobs < minimum or \
-            "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork").Pool(
-        _workers(), initializer=_inherit, initargs=(inherited,))
 
 
 def _compile_templates(env: jinja2.Environment) -> None:
@@ -319,10 +294,10 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     plan: only results are pickled); with `staging`, each file is written there and None
     returned."""
     _compile_templates(plan.env)
-    pool = _fork_pool(parallel, len(tasks), PARALLEL_MIN, (plan, tasks, staging))
+    pool = parallel_work.fork_pool(parallel, len(tasks), PARALLEL_MIN, (plan, tasks, staging))
     if pool is None:
         return [_render_one(plan, task, staging) for task in tasks]
-    size = max(16, len(tasks) // (_workers() * 8))
+    size = max(16, len(tasks) // (parallel_work.workers() * 8))
     chunks = [(i, min(i + size, len(tasks))) for i in range(0, len(tasks), size)]
     out: list[bytes | None] = []
     with pool:
@@ -332,7 +307,7 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
 
 
 def _render_chunk(bounds: tuple[int, int]) -> list[bytes | None]:
-    plan, tasks, staging = _inherited
+    plan, tasks, staging = parallel_work.inherited()
     return [_render_one(plan, tasks[i], staging) for i in range(*bounds)]
 
 
@@ -374,9 +349,9 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
     clock.lap("plan")
     paths = [t.path for t in skeleton.all_tasks]
     _compile_templates(job.env)
-    workers = _workers()
+    workers = parallel_work.workers()
     shares = [set(paths[k::workers]) for k in range(workers)]
-    pool = _fork_pool(parallel, len(paths), PARALLEL_MIN, (job, shares))
+    pool = parallel_work.fork_pool(parallel, len(paths), PARALLEL_MIN, (job, shares))
     if pool is None:
         made = job.make(None)[0]
         return made, skeleton.fixed_files(), len(skeleton.specs), meanwhile()
@@ -392,8 +367,8 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
 
 
 def _make_share(k: int) -> list[Made]:
-    job: _Job = _inherited[0]
-    shares: list[set[str]] = _inherited[1]
+    job: _Job = parallel_work.inherited()[0]
+    shares: list[set[str]] = parallel_work.inherited()[1]
     return job.make(shares[k])[0]
 
 
@@ -492,7 +467,7 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
     quick = cache.quick_digest(site_dir, theme_dir(), options)
     if not clean and cache.up_to_date(site_dir, out, quick):
         return BuildResult(out=out, pages=0, files=0, stories=0, skipped=True)
-    state = None if clean else _trusted_state(site_dir, out)
+    state = None if clean else rebuild.trusted_state(site_dir, out)
     clock.lap("cache")
     loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state,
                    parallel=parallel)
@@ -501,8 +476,8 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
         f"{loaded.config_digest}\0{options}"
     salt_key = hashlib.sha256(salt.encode()).hexdigest()
     static = cache.stamps([site_dir / "static"]).digest
-    sources = _sources(loaded.known)
-    partial = changed_only(state, out, salt_key, static, sources, loaded.site)
+    sources = rebuild.sources(loaded.known)
+    partial = rebuild.changed_only(state, out, salt_key, static, sources, loaded.site)
     build_id = hashlib.sha256(f"{salt}{quick.digest}".encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
     spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
@@ -549,16 +524,6 @@ def _build(site_dir: Path, out: Path, where: Path, *, base_url: str | None, draf
                        warnings=loaded.warnings)
 
 
-def _trusted_state(site_dir: Path, out: Path) -> cache.State | None:
-    """The last build's cache, with its record of the output's files only when the output
-    is still the tree that build published (not when it is another folder's, or a build
-    was killed after publishing, before its cache was in place)."""
-    state = cache.load(site_dir, out)
-    if state is not None and (state.out != str(out) or state.build_id != publish.marked(out)):
-        state.outputs, state.uses = {}, {}
-    return state
-
-
 @dataclass(frozen=True)
 class _Made:
     """What a build made: the files rendered and those to keep, and the cache's record."""
@@ -593,7 +558,7 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
     return _Made(written=[path for path, _fp, _uses, redone in made if redone], fixed=fixed,
                  expected=expected, outputs=outputs,
                  uses={path: used for path, _fp, used, _redone in made},
-                 shapes=_shapes(job.site), pages=pages, bulk=bulk)
+                 shapes=rebuild.shapes(job.site), pages=pages, bulk=bulk)
 
 
 def _compiled_templates() -> Path | None:
@@ -619,54 +584,6 @@ def _kept_articles(loaded: Loaded, site: SiteView) -> content.Known:
     return {path: (stamp, sha, replace(a, body="") if a.body and
                    (a.body_sha, dirs[a.lang]) in rendered else a)
             for path, (stamp, sha, a) in loaded.known.items()}
-
-
-def _sources(known: content.Known) -> dict[str, str]:
-    """Each slug's files (by content hash): a story is made from its slug's files alone."""
-    by_slug: dict[str, list[str]] = {}
-    for path, (_stamp, sha, article) in known.items():
-        by_slug.setdefault(article.slug, []).append(f"{path}\0{sha}")
-    return {slug: hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
-            for slug, parts in by_slug.items()}
-
-
-def _shapes(site: SiteView, slugs: set[str] | None = None) -> dict[tuple[str, str], bytes]:
-    """A digest of what of each story decides the site's shape: which pages exist, which
-    stories each list and feed holds and in what order, and the small files made whole
-    (sitemaps list titles and dates). The rest of a story (body, summary, translation
-    state, source...) shows only on the pages and feeds that show the story."""
-    return {(lang, s.slug): cache.digest((
-        s.date, s.updated, s.kind, sorted(s.terms.items()), s.title, s.state == PENDING,
-        s.text_lang, s.original_lang))
-        for lang, stories in site.stories.items() for s in stories
-        if slugs is None or s.slug in slugs}
-
-
-def changed_only(state: cache.State | None, out: Path, salt_key: str, static: str,
-                 sources: dict[str, str], site: SiteView
-                 ) -> tuple[set[str], dict[tuple[str, str], bytes]] | None:
-    """The outputs to redo when stories changed but not the site's shape, with their new
-    shapes; None when the whole site must be planned again.
-
-    A story is made from its own slug's files alone (and the code, theme, site.yaml and
-    options, all in `salt_key`). When no story came or went and the changed ones keep
-    their shape (date, tags, title... see `_shapes`), every page keeps its place and every
-    list its members, and only the outputs whose last fingerprint covered a changed story
-    can differ: the last build recorded those in `uses`."""
-    if state is None or not state.uses or state.out != str(out) or state.salt != salt_key \
-            or state.static != static or state.sources.keys() != sources.keys() \
-            or not out.is_dir():
-        return None
-    changed = {slug for slug, digest in sources.items() if state.sources[slug] != digest}
-    if not changed:
-        return None  # inputs touched but equal, or outputs gone: the full check is cheap
-    shapes = _shapes(site, changed)
-    if shapes != {k: v for k, v in state.shapes.items() if k[1] in changed}:
-        return None
-    if not cache.all_present(out, state.outputs):
-        return None  # files deleted by hand: the full plan finds and remakes them
-    return {path for path, slugs in state.uses.items() if not changed.isdisjoint(slugs)}, \
-        shapes
 
 
 class _Clock:

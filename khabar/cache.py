@@ -13,7 +13,7 @@ Kept in SITE/.khabar-cache/ (ignore it in version control), one folder per outpu
   HTML is kept) and rendered Markdown keyed by body hash, as a full build left them.
 - state.pickle: what later builds changed in those, for every output file a fingerprint
   of everything it was made from and the slugs of the stories it shows, and what a
-  partial rebuild checks (see build.changed_only).
+  partial rebuild checks (see rebuild.changed_only).
 
 The pickles are signed (HMAC-SHA256) with a key kept in the user's cache directory and
 verified before they are unpickled: a site folder may come from someone else, and a cache
@@ -65,7 +65,7 @@ class State:
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in
-    # for a partial rebuild (see build.changed_only): what the plan was made from
+    # for a partial rebuild (see rebuild.changed_only): what the plan was made from
     salt: str = ""  # a digest of the code, theme, site.yaml and build options
     static: str = ""  # names, sizes and mtimes under static/
     sources: dict[str, str] = field(default_factory=dict)  # slug: digest of its files

@@ -33,7 +33,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 NEWS = "content/news"
 # (name, the edit, whether only the changed story's outputs may be planned again: when
-# the site keeps its shape, see build.changed_only)
+# the site keeps its shape, see rebuild.changed_only)
 EDITS: list[tuple[str, Callable[[Path, Path], object], bool]] = [
     ("body", lambda s, o: edit(s / NEWS / "oslo-talks.fa.md", "---\nدیدار", "---\nامروز دیدار"),
      True),
