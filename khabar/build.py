@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -88,9 +87,10 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
     """Read and validate site.yaml and every article: the whole site, before any output."""
     config = config_stage.load(site_dir)
     if base_url is not None:
-        if not re.match(r"^https?://[^/\s]+", base_url):
-            raise KhabarError([Diagnostic("--base-url", None, f"'{base_url}' is not an "
-                                          "absolute http(s) URL", "e.g. https://example.org/")])
+        problem = config_stage.url_problem(base_url)  # the CLI checks it too, for exit 2
+        if problem:
+            raise KhabarError([Diagnostic("--base-url", None, problem,
+                                          config_stage.BASE_URL_HINT)])
         config = replace(config, base_url=base_url.rstrip("/") + "/")
     # the working folder too: cached articles carry paths as messages show them
     config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
