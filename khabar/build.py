@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import jinja2
 
@@ -40,7 +40,7 @@ from .render import (
     theme_dir,
 )
 from .stories import Bodies, Story, assemble
-from .urls import FEED_FILES, Urls, output_path
+from .urls import Urls, output_path
 from .write import (
     MARKER,
     Output,
@@ -167,8 +167,9 @@ class Task:
 
     path: str
     origin: str
-    kind: str  # "page" | "feed"
+    kind: Literal["page", "feed"]
     index: int  # into the plan's specs or feeds
+    feed_format: str = ""  # a feed's: one of feeds.KINDS
 
 
 class Plan:
@@ -202,7 +203,8 @@ class Plan:
         for i, feed in enumerate(self.feeds):
             for kind in feeds.KINDS:
                 route = feeds.route(feed, kind)
-                self.all_tasks.append(Task(output_path(route), f"feed {route}", "feed", i))
+                self.all_tasks.append(Task(output_path(route), f"feed {route}", "feed", i,
+                                           kind))
         self.tasks = self.all_tasks if only is None else \
             [t for t in self.all_tasks if t.path in only]
         self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
@@ -249,8 +251,7 @@ class Plan:
         """A digest of everything the task's file is made from, without rendering it."""
         if task.kind == "feed":
             feed = self.feeds[task.index]
-            kind = task.path.rsplit("/", 1)[-1]
-            return self._prints.of(replace(feed, entries=()), feed.entries, kind)
+            return self._prints.of(replace(feed, entries=()), feed.entries, task.feed_format)
         spec = self.specs[task.index]
         # What Contexts.of adds to spec.context comes from the site's settings and theme
         # (in the salt), the spec's own fields, and for an article page its story in every
@@ -272,12 +273,8 @@ class Plan:
         if task.kind == "page":
             spec = self.specs[task.index]
             return render_page(self.env, spec.template, self.contexts.of(spec))
-        kind = task.path.rsplit("/", 1)[-1]
-        return feeds.render_feed(self.feeds[task.index], _FEED_KIND[kind], self.env,
+        return feeds.render_feed(self.feeds[task.index], task.feed_format, self.env,
                                  self.fragments)
-
-
-_FEED_KIND = {name: kind for kind, name in FEED_FILES.items()}
 
 
 def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> bytes | None:
@@ -311,7 +308,13 @@ def _render_chunk(bounds: tuple[int, int]) -> list[bytes | None]:
     return [_render_one(plan, tasks[i], staging) for i in range(*bounds)]
 
 
-Made = tuple[str, bytes, tuple[str, ...], bool]  # path, fingerprint, slugs used, redone
+class Made(NamedTuple):
+    """One output as a build made it (sent back from workers: a tuple pickles fast)."""
+
+    path: str
+    fingerprint: bytes
+    uses: tuple[str, ...]  # the slugs of the stories it shows
+    redone: bool  # rendered and staged in this build
 
 
 @dataclass(frozen=True)
@@ -335,7 +338,7 @@ class _Job:
             redo = self.previous.get(task.path) != fp or not (self.out / task.path).is_file()
             if redo:
                 _render_one(plan, task, self.staging)
-            made.append((task.path, fp, used, redo))
+            made.append(Made(task.path, fp, used, redo))
         return made, len(plan.specs)
 
 
@@ -360,8 +363,8 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
         fixed = skeleton.fixed_files()
         bulk = meanwhile()
         parts = pending.get()
-    made = [(path, fp, tuple(sys.intern(s) for s in used), redo)
-            for part in parts for path, fp, used, redo in part]
+    made = [m._replace(uses=tuple(sys.intern(s) for s in m.uses))
+            for part in parts for m in part]
     clock.lap("plan, fingerprint and render in workers")
     return made, fixed, len(skeleton.specs), bulk
 
@@ -546,18 +549,17 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
         assert state is not None
         made, pages = job.make(partial[0])
         clock.lap(f"plan and render ({len(made)} outputs)")
-        outputs = {**state.outputs, **{path: fp for path, fp, _uses, _redone in made}}
-        return _Made(written=[path for path, _fp, _uses, redone in made if redone],
-                     fixed=Output(), expected=set(job.previous), outputs=outputs,
-                     uses={**state.uses, **{path: used for path, _fp, used, _redone in made}},
+        return _Made(written=[m.path for m in made if m.redone], fixed=Output(),
+                     expected=set(job.previous),
+                     outputs={**state.outputs, **{m.path: m.fingerprint for m in made}},
+                     uses={**state.uses, **{m.path: m.uses for m in made}},
                      shapes={**state.shapes, **partial[1]}, pages=pages, bulk=None)
     made, fixed, pages, bulk = _template_errors(lambda: _make_all(job, parallel, clock, pack))
-    outputs = {path: fp for path, fp, _uses, _redone in made}
+    outputs = {m.path: m.fingerprint for m in made}
     expected = set(outputs)
     outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
-    return _Made(written=[path for path, _fp, _uses, redone in made if redone], fixed=fixed,
-                 expected=expected, outputs=outputs,
-                 uses={path: used for path, _fp, used, _redone in made},
+    return _Made(written=[m.path for m in made if m.redone], fixed=fixed,
+                 expected=expected, outputs=outputs, uses={m.path: m.uses for m in made},
                  shapes=rebuild.shapes(job.site), pages=pages, bulk=bulk)
 
 
