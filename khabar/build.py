@@ -102,9 +102,9 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
                  if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
                  in state.markdown}
     fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
-    articles = content.load(config, include_drafts=drafts, known=known,
-                            parser=_Parser(parallel, fresh),
-                            trusted_before=state.written_ns - cache.RACY_NS if state else 0)
+    articles, known = content.read_all(
+        config, include_drafts=drafts, known=known, parser=_Parser(parallel, fresh),
+        trusted_before=state.written_ns - cache.RACY_NS if state else 0)
     bodies = Bodies(MarkdownRenderer(),
                     {**(state.markdown if state is not None else {}), **fresh})
     stories = assemble(config, articles, bodies)

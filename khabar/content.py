@@ -189,19 +189,26 @@ def parse_all(config: SiteConfig, files: Sequence[Unparsed]
     return out
 
 
-def load(config: SiteConfig, include_drafts: bool = True,
-         known: Known | None = None, parser: Parser = parse_all,
-         trusted_before: int = 0) -> tuple[Article, ...]:
-    """Read and validate every article; raise KhabarError listing every problem found.
+def load(config: SiteConfig, include_drafts: bool = True) -> tuple[Article, ...]:
+    """Read and validate every article; raise KhabarError listing every problem found."""
+    return read_all(config, include_drafts=include_drafts)[0]
+
+
+def read_all(config: SiteConfig, *, include_drafts: bool = True,
+             known: Mapping[str, tuple[Stamp, str, Article]] | None = None,
+             parser: Parser = parse_all, trusted_before: int = 0
+             ) -> tuple[tuple[Article, ...], Known]:
+    """`load`, reusing what an earlier run read: returns the articles and, for the next
+    run, each file's stamp, hash and own article.
 
     `known` holds articles parsed by an earlier build with the same site.yaml: a file with
     the same stamp is not even read when it was last changed before `trusted_before` (git's
     racy-clean rule: the cache's own write time, less the coarsest timestamp tick, since a
     same-size edit within one tick of the cache's reading leaves the stamp as it was); one
-    whose bytes hash the same is not parsed again. It is updated in place with this run's files.
-    The files left to parse go to `parser` in one batch (a build parses them in workers).
-    `known` keeps each file's own article; the articles returned have, besides, what they
-    take from their originals (date, kind, tags) and the warnings that come of that.
+    whose bytes hash the same is not parsed again. The files left to parse go to `parser`
+    in one batch (a build parses them in workers). What is returned for the next run keeps
+    each file's own article; the articles returned have, besides, what they take from
+    their originals (date, kind, tags) and the warnings that come of that.
     """
     errors = Collector()
     here = str(Path.cwd().resolve()) + os.sep
@@ -253,14 +260,11 @@ def load(config: SiteConfig, include_drafts: bool = True,
             m = _FILENAME.match(os.path.basename(key))
             if m:
                 present.add((m["slug"], m["lang"]))
-    if known is not None:
-        known.clear()
-        known.update(seen)
     _check_site_wide(articles, present, errors)
     articles = _inherit(articles, present, config, errors)
     errors.raise_if_any()
     return tuple(sorted((a for a in articles if include_drafts or not a.draft),
-                        key=lambda a: (a.lang, a.slug)))
+                        key=lambda a: (a.lang, a.slug))), seen
 
 
 def _check_site_wide(articles: list[Article], present: set[tuple[str, str]],

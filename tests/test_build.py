@@ -244,6 +244,7 @@ def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
     """Articles parsed (and their Markdown rendered) in worker processes: the same site,
     and the same errors, in the same order, as parsing them here."""
     from khabar import build as build_stage
+    from khabar import parallel
     monkeypatch.setattr(build_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
     monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)
     build(mini_site, tmp_path / "one", parallel=False)
@@ -254,7 +255,7 @@ def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
     write(mini_site / "content/news/undated.fa.md", "---\ntitle: بی‌تاریخ\n---\nbody\n")
     outputs = []
     for flag in ("--clean", "--clean"):
-        monkeypatch.setattr(build_stage, "_workers", lambda: 2 if not outputs else 1)
+        monkeypatch.setattr(parallel, "workers", lambda: 2 if not outputs else 1)
         run = cli("build", "--site", mini_site, "--out", tmp_path / "many", flag)
         assert run.code == 1
         outputs.append(run.error_lines)

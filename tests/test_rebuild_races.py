@@ -57,8 +57,7 @@ def test_the_racy_rule_rereads_files_changed_near_the_cache_write(mini_site: Pat
     `trusted_before` (the cache's write time, less the coarsest tick): on a file system
     with 1 s ticks a same-size edit just after the read leaves the stamp as it was."""
     config = config_stage.load(mini_site)
-    known: content.Known = {}
-    content.load(config, known=known)
+    _articles, known = content.read_all(config)
     path = str(mini_site / NEWS / "oslo-talks.fa.md")
     _stamp, sha, article = known[path]
     same_size_edit(Path(path), "برگزار شد", "برگزار شو")
@@ -69,7 +68,7 @@ def test_the_racy_rule_rereads_files_changed_near_the_cache_write(mini_site: Pat
 
     def articles(trusted_before: int) -> dict[str, content.Article]:
         cached: content.Known = {path: (forged, sha, article)}
-        found = content.load(config, known=cached, trusted_before=trusted_before)
+        found, _known = content.read_all(config, known=cached, trusted_before=trusted_before)
         return {f"{a.slug}.{a.lang}": a for a in found}
 
     assert articles(changed_ns)["oslo-talks.fa"].summary == \
