@@ -16,41 +16,29 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import NamedTuple
 
 import jinja2
 
-from . import __version__, cache, content, feeds, publish, rebuild, sitemap, structured
+from . import __version__, cache, content, publish, rebuild
 from . import config as config_stage
 from . import parallel as parallel_work
+from . import plan as plan_stage
 from .config import SiteConfig
 from .errors import Diagnostic, KhabarError
 from .markup import MarkdownRenderer, Rendered
-from .render import (
-    Contexts,
-    Link,
-    SiteView,
-    StoryView,
-    Wanted,
-    derive,
-    environment,
-    everything,
-    pages,
-    render_page,
-    theme_dir,
-)
-from .stories import Bodies, Story, assemble
-from .urls import Urls, output_path
+from .plan import Plan, Task
+from .render import SiteView, derive, environment, theme_dir
+from .stories import Bodies, assemble
+from .urls import Urls
 from .write import (
     MARKER,
     Output,
     Staging,
-    add_tree,
     check_destination,
     os_problem,
 )
 
-STYLESHEET = "style.css"
 PARALLEL_MIN = 400  # below this many files to render, one process is faster
 PARSE_PARALLEL_MIN = 200  # and below this many articles to parse
 
@@ -154,131 +142,8 @@ def _parse_chunk(bounds: tuple[int, int]
     return out
 
 
-def _compile_templates(env: jinja2.Environment) -> None:
-    """Every template compiled (or loaded from the cache) here, before forking, not again
-    in each worker."""
-    for name in env.list_templates(extensions=("html", "xml", "opml")):
-        env.get_template(name)
-
-
-@dataclass(frozen=True)
-class Task:
-    """One output file: where it goes, what it is made from, and how to make it."""
-
-    path: str
-    origin: str
-    kind: Literal["page", "feed"]
-    index: int  # into the plan's specs or feeds
-    feed_format: str = ""  # a feed's: one of feeds.KINDS
-
-
-class Plan:
-    """Every output of the site with its fingerprint; renders any of them on demand.
-
-    With `only` (output paths), a partial plan: every page and feed is known by its path,
-    but only those are made ready to fingerprint and render (a build's worker processes
-    each take a share; a rebuild after a body edit takes the few the edit can change)."""
-
-    def __init__(self, site: SiteView, env: jinja2.Environment, salt: str,
-                 only: set[str] | None = None) -> None:
-        self.site, self.env = site, env
-        self.css = _stylesheet(site.config.root)
-        css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
-            hashlib.sha256(self.css).hexdigest()[:10]
-        want: Wanted = everything if only is None else lambda r: output_path(r) in only
-        self.specs = pages(site, want)
-        self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site),
-                                 env)
-        self.feeds = feeds.catalogue(site, want)
-        self.fragments: feeds.Fragments = {}
-        self._prints = cache.Fingerprints(f"{salt}\0{css_href}",
-                                          (StoryView, Story, feeds.Entry), (Link,))
-        self._versions: dict[str, list[Story]] = {}
-        for language_stories in site.stories.values():
-            for story in language_stories:
-                self._versions.setdefault(story.slug, []).append(story)
-        self.all_tasks: list[Task] = [
-            Task(output_path(spec.route), f"page {spec.route}", "page", i)
-            for i, spec in enumerate(self.specs)]
-        for i, feed in enumerate(self.feeds):
-            for kind in feeds.KINDS:
-                route = feeds.route(feed, kind)
-                self.all_tasks.append(Task(output_path(route), f"feed {route}", "feed", i,
-                                           kind))
-        self.tasks = self.all_tasks if only is None else \
-            [t for t in self.all_tasks if t.path in only]
-        self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
-        self.uses: list[tuple[str, ...]] = []  # by task: the slugs of the stories it shows
-
-    def fixed_files(self) -> Output:
-        """The small files made whole every time: stylesheet, feed list, sitemaps, static
-        files; a static file on the path of a page or feed is an error."""
-        site, root = self.site, self.site.config.root
-        fixed = Output()
-        fixed.add(site.urls.asset(STYLESHEET), self.css, "the theme's " + STYLESHEET)
-        fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, self.env),
-                  "the feed list")
-        own_robots = (root / "static" / "robots.txt").is_file()
-        for route, data in sitemap.files(site, self.specs, with_robots=not own_robots):
-            fixed.add(output_path(route), data, f"sitemap {route}")
-        add_tree(fixed, root / "static", root)
-        for task in self.all_tasks:
-            if task.path in fixed:
-                fixed.conflicts.append(Diagnostic(
-                    fixed.origin(task.path), None,
-                    f"would be published as '{task.path}', which is the {task.origin} "
-                    f"made from {self.source_of(task)}",
-                    "rename or move this file: static/ is copied as it is, over nothing "
-                    "Khabar makes"))
-        fixed.check()
-        return fixed
-
-    def source_of(self, task: Task) -> str:
-        """The file a page or feed is made from, as errors name it."""
-        if task.kind == "page":
-            spec = self.specs[task.index]
-            if spec.key[0] == "article":
-                story = next((s for s in self._versions.get(spec.key[1], [])
-                              if s.lang == spec.lang), None)
-                if story is not None:
-                    return story.path
-            if spec.key[0] in ("term", "taxonomy"):
-                return f"{config_stage.SITE_FILE} (taxonomies.{spec.key[1]})"
-            return f"the theme's {spec.template}"
-        return f"{config_stage.SITE_FILE} and content/ (every story of the feed)"
-
-    def fingerprint(self, task: Task) -> bytes:
-        """A digest of everything the task's file is made from, without rendering it."""
-        if task.kind == "feed":
-            feed = self.feeds[task.index]
-            return self._prints.of(replace(feed, entries=()), feed.entries, task.feed_format)
-        spec = self.specs[task.index]
-        # What Contexts.of adds to spec.context comes from the site's settings and theme
-        # (in the salt), the spec's own fields, and for an article page its story in every
-        # language (structured data, the language switch): so this is all a page's
-        # fingerprint needs, without building its context.
-        extra = self._versions.get(spec.key[1], []) if spec.key[0] == "article" else ()
-        return self._prints.of(spec.template, spec.route, spec.title, spec.description,
-                               spec.indexable, sorted(spec.alternates.items()), spec.context,
-                               extra)
-
-    def fingerprint_all(self) -> None:
-        """Every task's fingerprint, and the stories each depends on."""
-        self.fingerprints, self.uses = [], []
-        for task in self.tasks:
-            self.fingerprints.append(self.fingerprint(task))
-            self.uses.append(tuple(sorted(sys.intern(s) for s in self._prints.touched)))
-
-    def render(self, task: Task) -> bytes:
-        if task.kind == "page":
-            spec = self.specs[task.index]
-            return render_page(self.env, spec.template, self.contexts.of(spec))
-        return feeds.render_feed(self.feeds[task.index], task.feed_format, self.env,
-                                 self.fragments)
-
-
 def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> bytes | None:
-    data: bytes = _template_errors(lambda: plan.render(task))  # in a worker too: the
+    data: bytes = plan_stage.template_errors(lambda: plan.render(task))  # in a worker too: the
     if staging is None:                                        # error names the template
         return data
     staging.write(task.path, data)  # by the worker that made it: no bytes cross processes
@@ -290,7 +155,7 @@ def _render_to(plan: Plan, tasks: Sequence[Task], staging: Staging | _Discard | 
     """Render tasks, in forked worker processes when there are enough (they inherit the
     plan: only results are pickled); with `staging`, each file is written there and None
     returned."""
-    _compile_templates(plan.env)
+    plan_stage.compile_templates(plan.env)
     pool = parallel_work.fork_pool(parallel, len(tasks), PARALLEL_MIN, (plan, tasks, staging))
     if pool is None:
         return [_render_one(plan, task, staging) for task in tasks]
@@ -331,7 +196,7 @@ class _Job:
     def make(self, only: set[str] | None) -> tuple[list[Made], int]:
         """Fingerprint the outputs (all, or `only` these), render and stage those whose
         fingerprint changed; also returns how many pages the site has."""
-        plan: Plan = _template_errors(lambda: Plan(self.site, self.env, self.salt, only))
+        plan: Plan = plan_stage.template_errors(lambda: Plan(self.site, self.env, self.salt, only))
         plan.fingerprint_all()
         made: list[Made] = []
         for task, fp, used in zip(plan.tasks, plan.fingerprints, plan.uses, strict=True):
@@ -351,7 +216,7 @@ def _make_all(job: _Job, parallel: bool, clock: _Clock, meanwhile: Callable[[], 
     skeleton = Plan(job.site, job.env, job.salt, only=set())  # paths only: cheap
     clock.lap("plan")
     paths = [t.path for t in skeleton.all_tasks]
-    _compile_templates(job.env)
+    plan_stage.compile_templates(job.env)
     workers = parallel_work.workers()
     shares = [set(paths[k::workers]) for k in range(workers)]
     pool = parallel_work.fork_pool(parallel, len(paths), PARALLEL_MIN, (job, shares))
@@ -375,34 +240,6 @@ def _make_share(k: int) -> list[Made]:
     return job.make(shares[k])[0]
 
 
-def _template_errors(fn: Callable[[], Any]) -> Any:
-    try:
-        return fn()
-    except jinja2.TemplateSyntaxError as exc:
-        raise KhabarError([Diagnostic(exc.filename or exc.name or "template", exc.lineno,
-                                      f"template syntax: {exc.message}")]) from None
-    except jinja2.TemplateError as exc:
-        raise KhabarError([Diagnostic(_template_origin(exc), getattr(exc, "lineno", None),
-                                      f"template: {exc}",
-                                      "check the variable names the template uses")]) from None
-
-
-def _template_origin(exc: BaseException) -> str:
-    tb = exc.__traceback__
-    origin = "template"
-    while tb is not None:
-        name = tb.tb_frame.f_code.co_filename
-        if name.endswith((".html", ".xml", ".opml")):
-            origin = name
-        tb = tb.tb_next
-    return origin
-
-
-def _stylesheet(root: Path) -> bytes:
-    own = root / "templates" / STYLESHEET
-    return (own if own.is_file() else theme_dir() / STYLESHEET).read_bytes()
-
-
 def _theme_digest(root: Path) -> str:
     """Every template, message catalogue and the stylesheet, the site's own and the default
     theme's."""
@@ -419,11 +256,11 @@ def _theme_digest(root: Path) -> str:
 def generate(site: SiteView, *, parallel: bool = True) -> Output:
     """Every output file of the site, in memory (no cache): for check and tests."""
     env = environment(site.config.root)
-    plan: Plan = _template_errors(lambda: Plan(site, env, ""))
+    plan: Plan = plan_stage.template_errors(lambda: Plan(site, env, ""))
     output = Output()
     for path, data in plan.fixed_files().items():
         output.add(path, data, "")
-    rendered = _template_errors(lambda: _render_to(plan, plan.tasks, None, parallel))
+    rendered = plan_stage.template_errors(lambda: _render_to(plan, plan.tasks, None, parallel))
     for task, data in zip(plan.tasks, rendered, strict=True):
         assert data is not None
         output.add(task.path, data, task.origin)
@@ -554,7 +391,8 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
                      outputs={**state.outputs, **{m.path: m.fingerprint for m in made}},
                      uses={**state.uses, **{m.path: m.uses for m in made}},
                      shapes={**state.shapes, **partial[1]}, pages=pages, bulk=None)
-    made, fixed, pages, bulk = _template_errors(lambda: _make_all(job, parallel, clock, pack))
+    made, fixed, pages, bulk = plan_stage.template_errors(
+        lambda: _make_all(job, parallel, clock, pack))
     outputs = {m.path: m.fingerprint for m in made}
     expected = set(outputs)
     outputs.update((p, hashlib.sha256(d).digest()) for p, d in fixed.items())
@@ -614,9 +452,9 @@ def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> Buil
     """Everything build does but writing."""
     loaded = _load(site_dir, base_url=None, drafts=drafts, state=None)
     site = loaded.site
-    plan: Plan = _template_errors(lambda: Plan(site, environment(site_dir), ""))
+    plan: Plan = plan_stage.template_errors(lambda: Plan(site, environment(site_dir), ""))
     fixed = plan.fixed_files()
-    _template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
+    plan_stage.template_errors(lambda: _render_to(plan, plan.tasks, _Discard(), parallel))
     count = _story_count(site)
     return BuildResult(out=None, pages=len(plan.specs), files=len(plan.tasks) + len(fixed),
                        stories=count, warnings=loaded.warnings)
