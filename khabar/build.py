@@ -2,8 +2,10 @@
 
 The order is Zola's: every input is read and validated before anything is rendered, and
 everything is rendered before anything is written, so a failed build never touches the
-previous output. With a build cache (see cache.py) unchanged articles are not parsed or
-rendered again and unchanged output files are neither rendered nor rewritten.
+previous output. The stages: load (config, content, stories, render.derive), plan
+(plan.py: every output and its fingerprint), render what changed, stage the new tree and
+publish it whole (write.py, publish.py). Around them, and not inside: what a rebuild may
+skip (rebuild.py, over the cache in cache.py) and the forked workers (parallel.py).
 """
 
 from __future__ import annotations
