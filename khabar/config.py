@@ -12,9 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
-
-from . import text, yamlsrc
+from . import locales, text, yamlsrc
+from .dates import CALENDARS, default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -34,6 +33,8 @@ class Language:
     name: str
     dir: str  # "rtl" | "ltr"
     translate_from: str | None = None
+    calendar: str = "gregorian"  # dates.CALENDARS: "persian" | "gregorian"
+    digits: str = "native"  # locales.DIGITS: "native" | "latin"
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,7 @@ def _valid_host(host: str) -> bool:
 
 SITE_FILE = "site.yaml"
 
+LANGUAGE_KEYS = {"name", "dir", "translate_from", "calendar", "digits"}
 _TOP_KEYS = {"title", "description", "base_url", "timezone", "default_language", "languages",
              "taxonomies", "per_page", "feeds"}
 
@@ -245,16 +247,21 @@ class _Reader:
             return {}
         value = self.data[key]
         if isinstance(value, str):
-            return {c: text.clean_line(value) for c in codes}
+            return {c: _shown(value, c) for c in codes}
         if not isinstance(value, yamlsrc.LineDict):
             self.error(key, "must be a string or a mapping of language to string",
                        f"write e.g. `{key}: {{{', '.join(f'{c}: ...' for c in codes)}}}`")
             return {}
         sub = _Reader(value, f"{self.where}.{key}" if self.where else key, self.path,
                       self.errors, set(codes))
-        out = {c: text.clean_line(sub.string(c, required=required)) for c in codes
+        out = {c: _shown(sub.string(c, required=required), c) for c in codes
                if c in value or required}
         return out
+
+
+def _shown(value: str, code: str) -> str:
+    """A name or title as language `code` shows it: one line, in its own letters."""
+    return text.in_script_of(text.clean_line(value), code)
 
 
 def load(site_dir: Path) -> SiteConfig:
@@ -340,7 +347,13 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
             errors.error(shown, langs_map.line_of(code),
                          f"languages.{code}: must be a mapping", "e.g. {name: English, dir: ltr}")
             continue
-        r = _Reader(spec, f"languages.{code}", shown, errors, {"name", "dir", "translate_from"})
+        r = _Reader(spec, f"languages.{code}", shown, errors, LANGUAGE_KEYS)
+        if not locales.known(code):
+            errors.error(shown, langs_map.line_of(code),
+                         f"languages: CLDR, where Khabar takes dates, digits and plural rules "
+                         f"from, has no language '{code}'",
+                         "use an ISO 639 code with an optional region, e.g. ar, fr, fa-AF "
+                         "(prs, Dari, works too)")
         direction = r.string("dir", required=False, default="ltr")
         if direction not in ("rtl", "ltr"):
             r.error("dir", f"'{direction}' is neither rtl nor ltr",
@@ -354,7 +367,19 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
             r.error("translate_from", "a language cannot be translated from itself",
                     "name the language its articles are translated from, e.g. fa, or "
                     "remove the key")
-        out.append(Language(code, text.clean_line(name), direction, source))
+        calendar = r.string("calendar", required=False, default=default_calendar(code))
+        if calendar not in CALENDARS:
+            r.error("calendar", f"'{calendar}' is not a calendar Khabar knows",
+                    "persian (Solar Hijri, the default for fa) or gregorian (the default for "
+                    "every other language)")
+            calendar = default_calendar(code)
+        digits = r.string("digits", required=False, default="native")
+        if digits not in locales.DIGITS:
+            r.error("digits", f"'{digits}' is neither native nor latin",
+                    "native: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic "
+                    "١٢٣ for ar); latin: 123")
+            digits = "native"
+        out.append(Language(code, _shown(name, code), direction, source, calendar, digits))
     if not out:
         errors.error(shown, langs_map.line, "languages: at least one language is needed",
                      "e.g. languages: {fa: {name: فارسی, dir: rtl}}")
@@ -411,10 +436,10 @@ def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Colle
     iso = r.string("iso", required=False) or None
     if iso is not None:
         iso = iso.upper()
-        for code in codes:
+        for code in filter(locales.known, codes):  # an unknown code is reported already
             try:
-                territory = Locale.parse(code.replace("-", "_")).territories.get(iso)
-            except (UnknownLocaleError, ValueError):
+                territory = locales.locale(code).territories.get(iso)
+            except ValueError:
                 territory = None
             if territory is None:
                 r.error("iso", f"'{iso}' is not an ISO 3166 country code known to CLDR",
@@ -424,8 +449,8 @@ def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Colle
             names[code] = text.clean_line(territory)
     for code in codes:
         if code in spec:
-            names[code] = text.clean_line(r.string(code))
-    missing = [c for c in codes if c not in names]
+            names[code] = _shown(r.string(code), code)
+    missing = [c for c in codes if c not in names and (locales.known(c) or iso is None)]
     if missing and not ("iso" in spec and iso is None):  # a bad iso code is reported already
         errors.error(shown, line, f"{where}.{slug}: no name in {', '.join(missing)}",
                      "give an iso code or a name in every language")

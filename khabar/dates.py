@@ -12,13 +12,14 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jdatetime
-from babel.dates import format_date as babel_format_date
+from babel import Locale
+from babel.dates import DateTimeFormat
 
-from .text import ascii_digits, persian_digits
+from . import locales
+from .text import ascii_digits
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
                  "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
-PERSIAN_WEEKDAYS = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")
 
 _DATE = re.compile(
     r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
@@ -70,20 +71,80 @@ def day_of(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-@lru_cache(maxsize=4096)  # a pure function asked the same few days thousands of times
-def format_day(day: date, lang: str, weekday: bool = False) -> str:
-    """A day as a reader of `lang` writes it: Solar Hijri with Persian digits for fa."""
-    if lang == "fa":
-        j = jdatetime.date.fromgregorian(date=day)
-        text = f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}"
-        if weekday:
-            text = f"{PERSIAN_WEEKDAYS[day.weekday()]} {text}"
-        return persian_digits(text)
-    pattern = "EEEE, d MMMM y" if weekday else "long"
+CALENDARS = ("persian", "gregorian")  # site.yaml's `calendar:` choices
+
+# Month names of the Solar Hijri (Persian) calendar, which CLDR has but Babel does not
+# ship: Iran's, Afghanistan's (Dari; Pashto keeps the same zodiac names in its own
+# spelling, not given here), and the usual Latin transliteration.
+PERSIAN_MONTHS: dict[str, tuple[str, ...]] = {
+    "fa": JALALI_MONTHS,
+    "fa_AF": ("حمل", "ثور", "جوزا", "سرطان", "اسد", "سنبله", "میزان", "عقرب", "قوس", "جدی",
+              "دلو", "حوت"),
+    "latin": tuple(jdatetime.date.j_months_en),
+}
+
+
+def default_calendar(lang: str) -> str:
+    """Persian for Persian (fa, fa-AF, prs), Gregorian for every other language."""
     try:
-        return babel_format_date(day, format=pattern, locale=lang.replace("-", "_"))
-    except Exception:  # an unknown locale falls back to English, never to the process locale
-        return babel_format_date(day, format=pattern, locale="en")
+        return "persian" if locales.locale(lang).language == "fa" else "gregorian"
+    except ValueError:
+        return "gregorian"
+
+
+def persian_months(locale: Locale) -> tuple[str, ...]:
+    """The Solar Hijri month names for a locale: Afghanistan's for fa-AF (and prs), Iran's
+    for fa and for the other right-to-left languages (written in Arabic script), the Latin
+    transliteration (Farvardin, Ordibehesht...) for the rest."""
+    if locale.language == "fa" and locale.territory == "AF":
+        return PERSIAN_MONTHS["fa_AF"]
+    if locale.language == "fa" or locale.character_order == "right-to-left":
+        return PERSIAN_MONTHS["fa"]
+    return PERSIAN_MONTHS["latin"]
+
+
+class _SolarHijri(DateTimeFormat):
+    """Babel's date fields with day, month and year taken from the Solar Hijri calendar:
+    the locale's own pattern and weekday names, with Persian-calendar numbers and months."""
+
+    def __init__(self, day: date, locale: Locale) -> None:
+        super().__init__(day, locale)
+        self.solar = jdatetime.date.fromgregorian(date=day)
+        self.months = persian_months(locale)
+
+    def __getitem__(self, name: str) -> str:
+        if name[0] == "d":
+            return self.format(self.solar.day, len(name))
+        return super().__getitem__(name)
+
+    def format_year(self, char: str, num: int) -> str:
+        year = self.format(self.solar.year, num)
+        return year[-2:] if num == 2 else year
+
+    def format_month(self, char: str, num: int) -> str:
+        if num <= 2:
+            return self.format(self.solar.month, num)
+        return self.months[int(self.solar.month) - 1]
+
+
+@lru_cache(maxsize=4096)  # a pure function asked the same few days thousands of times
+def format_day(day: date, lang: str, weekday: bool = False, calendar: str | None = None,
+               digits: str = "native") -> str:
+    """A day as a reader of `lang` writes it, in CLDR's long form (`full` with the weekday:
+    `السبت، ٢٣ نوفمبر ٢٠٢٤`), in the language's calendar (Persian for fa unless told) and
+    digits. An unknown language code is written as in English, never in the process
+    locale."""
+    calendar = calendar or default_calendar(lang)
+    try:
+        locale = locales.locale(lang)
+    except ValueError:
+        locale, lang = locales.locale("en"), "en"
+    pattern = locale.date_formats["full" if weekday else "long"]
+    if calendar == "persian":
+        text = pattern.format % _SolarHijri(day, locale)
+    else:
+        text = pattern.apply(day, locale)
+    return locales.with_digits(text, lang, digits)
 
 
 def iso(moment: datetime) -> str:
@@ -94,8 +155,3 @@ def iso(moment: datetime) -> str:
 def rfc822(moment: datetime) -> str:
     """RFC 822 date for RSS."""
     return format_datetime(moment)
-
-
-def number(n: int, lang: str) -> str:
-    """A count written with the digits of `lang`."""
-    return persian_digits(str(n)) if lang == "fa" else str(n)

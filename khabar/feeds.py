@@ -22,7 +22,6 @@ from markupsafe import Markup
 
 from . import __version__, dates
 from .config import Taxonomy
-from .i18n import strings
 from .render import FeedLinks, Link, PageSpec, SiteView, Wanted, everything
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
@@ -74,6 +73,7 @@ class Entry:
     updated: datetime
     categories: tuple[Category, ...]
     state: str  # original | machine | reviewed
+    state_label: str  # "Machine translation" in the entry's language; "" for an original
     stale: bool
     engine: str
     model: str
@@ -99,7 +99,7 @@ class Entry:
         """The translation's provenance as a category (machine or reviewed), if translated."""
         if self.state not in (MACHINE, REVIEWED):
             return None
-        return Category(self.state, strings(self.lang)[self.state], TRANSLATION_SCHEME, "")
+        return Category(self.state, self.state_label, TRANSLATION_SCHEME, "")
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ def _published(site: SiteView) -> dict[str, frozenset[str]]:
 def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) -> Entry:
     """A story's feed entry; only called for stories some feed shows (at most N per feed)."""
     cfg, urls, lang = site.config, site.urls, s.lang
-    t = strings(lang)
+    t = site.words[lang].plain
     url = urls.absolute(urls.article(lang, s.slug))
     versions = tuple(
         Version(o.code, o.name, urls.absolute(urls.article(o.code, s.slug)))
@@ -164,7 +164,7 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         origin = ""
         if original is not None:
             origin = (f' · <a href="{html.escape(original.url)}" hreflang="{original.lang}">'
-                      f'{html.escape(t["original"])}: {html.escape(original.name)}</a>')
+                      f'{html.escape(t["original"] + t["colon"])}{html.escape(original.name)}</a>')
         lead = f"<p><em>{' · '.join(parts)}</em>{origin}</p>\n"
         if s.stale:
             lead += f"<p><em>{html.escape(t['stale'])}</em></p>\n"
@@ -184,7 +184,9 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
         content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
         published=s.date, updated=max(s.updated or s.date, s.date),
-        categories=categories, state=s.state, stale=s.stale, engine=engine, model=model,
+        categories=categories, state=s.state,
+        state_label=t[s.state] if s.state in (MACHINE, REVIEWED) else "", stale=s.stale,
+        engine=engine, model=model,
         original=original, versions=versions,
         source_name=clean_line(s.source.name) if s.source else "",
         source_url=(s.source.url or "") if s.source else "")
@@ -225,13 +227,14 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
             home=urls.absolute(urls.home(lang)),
             urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
             entries=pick(site.stories[lang]) if wanted(lang) else ()))
+        colon = site.words[lang].plain["colon"]
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
             for group in site.terms[lang][tax.key]:
                 name = clean_line(tax.terms[group.term].names[lang])
                 feeds.append(Feed(
                     lang=lang, dir=language.dir, taxonomy=tax.key, term=group.term,
-                    title=f"{name} · {title}", description=f"{tax_title}: {name}",
+                    title=f"{name} · {title}", description=f"{tax_title}{colon}{name}",
                     home=urls.absolute(urls.term(lang, tax.key, group.term)),
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},

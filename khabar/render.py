@@ -14,9 +14,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import __version__, dates
+from . import __version__, dates, i18n
 from .config import SiteConfig, Taxonomy
-from .i18n import strings
+from .i18n import Words
 from .markup import shorten
 from .stories import PENDING, Story
 from .taxonomy import Day, TermGroup, by_day, by_term, paginate
@@ -60,6 +60,7 @@ class Link:
     lang: str = ""
     dir: str = ""
     note: str = ""
+    count: int = 0  # the stories behind the link (a day's, a term's): for `plural`
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,18 @@ class SiteView:
     stories: Mapping[str, tuple[Story, ...]]
     days: Mapping[str, tuple[Day, ...]]
     terms: Mapping[str, Mapping[str, tuple[TermGroup, ...]]]
+    words: Mapping[str, Words]  # each language's interface words, read once a build
 
 
 def derive(config: SiteConfig, stories: Mapping[str, tuple[Story, ...]], urls: Urls) -> SiteView:
+    """The site as pages see it; reads the message catalogues (a KhabarError names every
+    missing or misshapen word)."""
     tz = config.tz
     return SiteView(
         config=config, urls=urls, stories=stories,
         days={lang: by_day(s, tz) for lang, s in stories.items()},
         terms={lang: by_term(config, s) for lang, s in stories.items()},
+        words=i18n.load(config.root, theme_dir(), config.languages),
     )
 
 
@@ -129,8 +134,10 @@ class _Views:
     def __init__(self, site: SiteView, lang: str) -> None:
         self.site, self.lang = site, lang
         self.config, self.urls = site.config, site.urls
-        self.t = strings(lang)
-        self.dir = self.config.language(lang).dir
+        self.words = site.words[lang]
+        self.t = self.words.plain
+        language = self.config.language(lang)
+        self.dir, self.calendar, self.digits = language.dir, language.calendar, language.digits
 
     def term_name(self, taxonomy: Taxonomy, slug: str, lang: str | None = None) -> str:
         return taxonomy.terms[slug].names[lang or self.lang]
@@ -152,19 +159,19 @@ class _Views:
         return StoryView(
             slug=s.slug, url=urls.href(urls.article(lang, s.slug)), title=s.title,
             text_lang=s.text_lang, text_dir=cfg.language(s.text_lang).dir, summary=s.summary,
-            date_iso=dates.iso(s.date), date_text=dates.format_day(
-                dates.day_of(s.date, cfg.tz), lang),
+            date_iso=dates.iso(s.date),
+            date_text=self.day_text(dates.day_of(s.date, cfg.tz), weekday=False),
             updated_iso=dates.iso(s.updated) if s.updated else "",
-            updated_text=dates.format_day(dates.day_of(s.updated, cfg.tz), lang)
+            updated_text=self.day_text(dates.day_of(s.updated, cfg.tz), weekday=False)
             if s.updated else "",
             kind=s.kind, state=s.state, state_label=state_label, stale=s.stale, html=s.html,
             terms=terms, source=source, original=original, engine=engine, model=model)
 
     def day_text(self, d: date, weekday: bool = True) -> str:
-        return dates.format_day(d, self.lang, weekday=weekday)
+        return dates.format_day(d, self.lang, weekday, self.calendar, self.digits)
 
     def number(self, n: int) -> str:
-        return dates.number(n, self.lang)
+        return self.words.number(n)
 
 
 Wanted = Callable[[str], bool]  # by route: is this page's (or feed's) content needed?
@@ -226,7 +233,7 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
         if link is None:
             d = days[i]
             link = made_links[i] = Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
-                                        note=v.number(len(d.stories)))
+                                        count=len(d.stories))
         return link
 
     def briefing_context(i: int) -> dict[str, Any]:
@@ -251,7 +258,8 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
         route = urls.briefing(lang, d.day)
         if want(route):
             yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()),
-                           f"{t['briefing']}: {day_link(i).label}", briefing_context(i))
+                           f"{t['briefing']}{t['colon']}{day_link(i).label}",
+                           briefing_context(i))
         else:
             yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()), "", {})
     route = urls.briefings(lang)
@@ -270,7 +278,7 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
             ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
             ctx = {"taxonomy_title": tax.title.get(lang, tax.key), "terms": [
                 Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
-                     note=v.number(len(g.stories))) for g in ranked]}
+                     count=len(g.stories)) for g in ranked]}
         yield PageSpec(route, lang, "taxonomy.html",
                        ("taxonomy", tax.key), tax.title.get(lang, tax.key), ctx)
         for g in groups:
@@ -278,7 +286,8 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
             name = v.term_name(tax, g.term)
             for n, chunk in enumerate(chunks, start=1):
                 route = urls.term(lang, tax.key, g.term, n)
-                title = name if n == 1 else f"{name} ({t['page']} {v.number(n)})"
+                title = name if n == 1 else \
+                    f"{name} ({v.words.format('page_n', n=v.number(n))})"
                 if not want(route):
                     yield PageSpec(route, lang, "term.html",
                                    ("term", tax.key, g.term, str(n)), title, {})
@@ -290,8 +299,7 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
                     "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
                     "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
                     "stories": [teasers[s.slug] for s in chunk],
-                    "count": v.number(len(g.stories)),
-                    "page_number": v.number(n), "page_count": v.number(len(chunks)),
+                    "count": len(g.stories), "page": n, "pages": len(chunks),
                     "newer": page_link(n - 1) if n > 1 else None,
                     "older": page_link(n + 1) if n < len(chunks) else None,
                     "twins": [Link(tax.terms[g.term].names[o.code],
@@ -339,11 +347,14 @@ class Contexts:
         self._items: dict[tuple[int, str], Markup] = {}
         cfg, urls = site.config, site.urls
         self.slugs = {lang: frozenset(s.slug for s in ss) for lang, ss in site.stories.items()}
+        self.plurals = {code: _plural(words) for code, words in site.words.items()}
         self.nav = {
-            lang.code: [Link(strings(lang.code)["home"], urls.href(urls.home(lang.code)))] + [
+            lang.code: [Link(site.words[lang.code].plain["home"],
+                             urls.href(urls.home(lang.code)))] + [
                 Link(tax.title.get(lang.code, tax.key),
                      urls.href(urls.taxonomy(lang.code, tax.key))) for tax in cfg.taxonomies]
-            + [Link(strings(lang.code)["briefings"], urls.href(urls.briefings(lang.code)))]
+            + [Link(site.words[lang.code].plain["briefings"],
+                    urls.href(urls.briefings(lang.code)))]
             for lang in cfg.languages}
 
     def story_item(self, story: StoryView, t: Mapping[str, str], lang: str) -> Markup:
@@ -360,6 +371,7 @@ class Contexts:
     def of(self, spec: PageSpec) -> dict[str, Any]:
         cfg, urls = self.site.config, self.site.urls
         lang = cfg.language(spec.lang)
+        words = self.site.words[lang.code]
         alternates = [(code, urls.absolute(route)) for code, route in sorted(
             spec.alternates.items())]
         x_default = spec.alternates.get(cfg.default_language)
@@ -373,7 +385,8 @@ class Contexts:
                       and spec.key[1] in self.slugs[o.code]]
         return {
             **spec.context,
-            "lang": lang.code, "dir": lang.dir, "t": strings(lang.code),
+            "lang": lang.code, "dir": lang.dir, "t": words.plain,
+            "plural": self.plurals[lang.code], "number": words.number,
             "site_title": cfg.title.get(lang.code, ""),
             "home_url": urls.href(urls.home(lang.code)),
             "page_title": spec.title, "description": spec.description,
@@ -384,6 +397,17 @@ class Contexts:
             "generator": f"Khabar {__version__}", "head": self.head(spec),
             "story_item": self.story_item,
         }
+
+
+def _plural(words: Words) -> Callable[[str, int], str]:
+    """The templates' `plural(key, n)`: a key that is no count word is a template error
+    naming it (and the template), not a Python traceback."""
+    def plural(key: str, n: int) -> str:
+        if key not in words.counted:
+            raise jinja2.UndefinedError(f"'{key}' is not a count word of the {words.lang} "
+                                        "catalogue (see its i18n/<lang>.yaml)")
+        return words.plural(key, n)
+    return plural
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict[str, Any]) -> bytes:

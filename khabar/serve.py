@@ -34,7 +34,7 @@ from .cache import CACHE_DIR
 from .errors import KhabarError, MissingExtra
 
 EVENTS = "/__khabar/events"
-WATCHED = ("content", "templates", "static", "site.yaml")
+WATCHED = ("content", "templates", "static", "i18n", "site.yaml")
 KEEPALIVE_S = 10.0
 
 _CLIENT = ("<script>/* khabar serve: live reload */(function(){\n"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .config import SiteConfig
 from .content import Article, Source, Translation
 from .markup import MarkdownRenderer, Rendered, shorten
+from .text import in_script_of
 
 ORIGINAL, MACHINE, REVIEWED, PENDING = "original", "machine", "reviewed", "pending"
 
@@ -72,20 +73,37 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
         for a in articles:
             if a.lang != lang:
                 continue
-            origin = by_key.get((a.translation.from_lang, a.slug)) if a.translation else None
-            stories.append(_story(a, origin, lang, language.dir, bodies))
+            stories.append(_story(_chain(a, by_key), lang, language.dir, bodies))
         if language.translate_from:
             have = {s.slug for s in stories}
             for a in articles:
                 if a.lang == language.translate_from and a.slug not in have:
-                    stories.append(_pending(a, lang))
+                    stories.append(_pending(_chain(a, by_key), lang))
         out[lang] = tuple(sorted(stories, key=sort_key))
     return out
 
 
-def _story(a: Article, origin: Article | None, lang: str, direction: str,
-           bodies: Bodies) -> Story:
-    meta = origin or a
+def _chain(a: Article, by_key: Mapping[tuple[str, str], Article]) -> tuple[Article, ...]:
+    """An article and the ones it was translated from, back to the story's original: a
+    French version made from the English one made from the Persian original has three."""
+    chain = [a]
+    while (translation := chain[-1].translation) is not None:
+        origin = by_key.get((translation.from_lang, a.slug))
+        if origin is None or any(origin is x for x in chain):
+            break
+        chain.append(origin)
+    return tuple(chain)
+
+
+def _source_of(chain: tuple[Article, ...]) -> Source | None:
+    """A version's source is its own when it names one, else its original's (in the
+    letters of the article that names it)."""
+    return next((_source(a.source, a.lang) for a in chain if a.source is not None), None)
+
+
+def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies) -> Story:
+    a, origin, root = chain[0], chain[1] if len(chain) > 1 else None, chain[-1]
+    meta = origin or a  # what it was translated from: its "original" link and staleness
     rendered = bodies.render(a, direction)
     if a.translation is None:
         state, stale = ORIGINAL, False
@@ -94,10 +112,18 @@ def _story(a: Article, origin: Article | None, lang: str, direction: str,
         stale = origin is not None and not origin.matches_digest(a.translation.source_sha256)
     summary = a.summary or shorten(rendered.first_paragraph)
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
-                 title=a.title, summary=summary, html=rendered.html, date=_date(meta),
-                 updated=meta.updated, kind=meta.kind, terms=meta.terms,
-                 source=a.source or meta.source, translation=a.translation,
+                 title=in_script_of(a.title, lang), summary=in_script_of(summary, lang),
+                 html=rendered.html, date=_date(meta), updated=root.updated, kind=meta.kind,
+                 terms=meta.terms, source=_source_of(chain), translation=a.translation,
                  original_lang=meta.lang, path=a.path)
+
+
+def _source(source: Source | None, lang: str) -> Source | None:
+    """A source's name in its article's letters (a Persian article's source in Persian)."""
+    if source is None:
+        return None
+    name = in_script_of(source.name, lang)
+    return source if name == source.name else replace(source, name=name)
 
 
 def _date(a: Article) -> datetime:
@@ -108,8 +134,11 @@ def _date(a: Article) -> datetime:
     return a.date
 
 
-def _pending(a: Article, lang: str) -> Story:
+def _pending(chain: tuple[Article, ...], lang: str) -> Story:
+    a = chain[0]
     return Story(slug=a.slug, lang=lang, text_lang=a.lang, state=PENDING, stale=False,
-                 title=a.title, summary=a.summary or "", html="", date=_date(a),
-                 updated=a.updated, kind=a.kind, terms=a.terms, source=a.source,
+                 title=in_script_of(a.title, a.lang),
+                 summary=in_script_of(a.summary or "", a.lang), html="", date=_date(a),
+                 updated=chain[-1].updated, kind=a.kind, terms=a.terms,
+                 source=_source_of(chain),
                  translation=None, original_lang=a.lang, path=a.path)

@@ -1,4 +1,4 @@
-"""Persian text normalisation: one definition used for display, matching and slugs."""
+"""Text normalisation: one definition used for display, matching and slugs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-# Arabic letters that Persian writes with its own code points.
+# Arabic letters that Persian writes with its own code points: folded for matching in
+# every language, for display only in Persian (an Arabic title keeps its Arabic yeh).
 _FOLD = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه"})
 # Bidi embedding/override/isolate controls: they can reorder what a reader sees.
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -42,11 +43,24 @@ _TO_ASCII_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01
 
 @lru_cache(maxsize=1 << 16)  # the same titles and names are cleaned for many pages
 def clean(text: str) -> str:
-    """Text fit for display and for XML: NFC, Persian letters, no bidi or invalid controls.
+    """Text fit for display and for XML: NFC, no bidi or invalid controls; letters as
+    written (`in_script_of` gives Persian text its own letters).
 
     ZWNJ is kept: it is part of Persian spelling (می‌شود), not formatting.
     """
-    return _without_controls(unicodedata.normalize("NFC", text).translate(_FOLD))
+    return _without_controls(unicodedata.normalize("NFC", text))
+
+
+def persian_letters(text: str) -> str:
+    """Arabic yeh, alef maksura, kaf and ae as the Persian letters (ی, ک, ه) Persian is
+    written with: an article typed on an Arabic keyboard shows Persian letters."""
+    return text.translate(_FOLD)
+
+
+def in_script_of(text: str, lang: str) -> str:
+    """Text in the letters its language writes: Persian (fa, its regional forms, and prs,
+    Dari) folds Arabic letters into Persian ones; other languages keep theirs."""
+    return persian_letters(text) if lang.split("-", 1)[0] in ("fa", "prs") else text
 
 
 def strip_controls(text: str) -> str:
@@ -63,7 +77,7 @@ def clean_line(text: str) -> str:
 
 def match_key(text: str) -> str:
     """The form two names are compared in: cleaned, no diacritics, ZWNJ as space, casefolded."""
-    text = _MARKS.sub("", clean(text)).replace(ZWNJ, " ")
+    text = _MARKS.sub("", persian_letters(clean(text))).replace(ZWNJ, " ")
     return _SPACE.sub(" ", text).strip().casefold()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -309,3 +310,76 @@ def test_no_console_errors_or_failed_requests(site: Site, path: str) -> None:
         assert style(page, "body", "margin-top") == "0px"  # and the stylesheet applied
     finally:
         page.context.close()
+
+
+# --- a site in four languages (tests/sites/polyglot): Arabic right-to-left beside Persian,
+# French and English left-to-right ---
+
+AR_HOME, AR_ARTICLE, AR_TERM = "/four/ar/", "/four/ar/articles/haftar-turkey/", \
+    "/four/ar/countries/libya/"
+ARABIC_INDIC_DIGITS = re.compile("[٠-٩]")
+
+
+@pytest.fixture(scope="module")
+def four(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The four-language fixture site, served under /four/ like its base_url, in the
+    browser the example site's tests use."""
+    from conftest import SITES
+    root = tmp_path_factory.mktemp("four")
+    shutil.copytree(SITES / "polyglot", root / "site")
+    build(root / "site", root / "www" / "four")
+    handler = functools.partial(_QuietHandler, directory=str(root / "www"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Site(f"http://127.0.0.1:{server.server_address[1]}", site.browser)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("path", [AR_HOME, AR_ARTICLE, AR_TERM])
+def test_arabic_lays_out_right_to_left_without_overflow_on_a_phone(four: Site,
+                                                                    path: str) -> None:
+    page = four.page(path, width=390)
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") \
+        == ["ar", "rtl"]
+    assert style(page, "main", "direction") == "rtl"
+    sizes = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert sizes == [390, 390], sizes
+    assert page.evaluate(OVERFLOWING) == []
+    geo = page.evaluate(HEADING_GEOMETRY)
+    for line in geo["lines"]:  # the heading starts at the right edge of the column
+        assert abs(line["right"] - geo["right"]) <= TOLERANCE, geo
+    nav = [link.bounding_box() for link in page.query_selector_all(".site-nav a")]
+    assert nav and all(b is not None and b["x"] >= 0 and b["x"] + b["width"] <= 390
+                       for b in nav), nav
+    first, last = nav[0], nav[-1]  # the first item (Home) is the rightmost on its line
+    assert first is not None and last is not None
+    assert first["y"] < last["y"] or first["x"] > last["x"], nav
+    time = page.inner_text("main time")
+    assert ARABIC_INDIC_DIGITS.search(time) and not ASCII_DIGITS.search(time), time
+
+
+def test_arabic_uses_the_arabic_script_fonts(four: Site) -> None:
+    page = four.page(AR_ARTICLE)
+    assert "Vazirmatn" in style(page, "body", "font-family")
+    assert float(style(page, "body", "line-height").rstrip("px")) > 1.8 * 17
+
+
+def test_language_switch_leads_to_each_of_the_other_three(four: Site) -> None:
+    page = four.page(AR_ARTICLE)
+    links = page.query_selector_all(".lang-switch a")
+    assert [link.get_attribute("hreflang") for link in links] == ["fa", "en", "fr"]
+    with page.expect_navigation():
+        page.click(".lang-switch a[hreflang=fr]")
+    assert page.evaluate("location.pathname") == "/four/fr/articles/haftar-turkey/"
+    assert page.evaluate("[document.documentElement.lang, document.documentElement.dir]") \
+        == ["fr", "ltr"]
+    assert [a.get_attribute("hreflang") for a in page.query_selector_all(".lang-switch a")] \
+        == ["fa", "en", "ar"]
+    with page.expect_navigation():
+        page.click(".lang-switch a[hreflang=ar]")
+    assert page.evaluate("location.pathname") == AR_ARTICLE

@@ -64,3 +64,15 @@ def test_the_checker_is_not_vacuous(tmp_path: Path, capsys: pytest.CaptureFixtur
     for expected in ('Duplicate ID "main"', 'Bad value "bogus"', "Forbidden code point U+fdd0",
                      'missing required attribute "href"', 'must have an "alt" attribute'):
         assert expected in text, text
+
+
+def test_four_language_site_is_valid_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                          ) -> None:
+    """Persian, English, Arabic and French pages (tests/sites/polyglot): each page's lang
+    and dir, the language switch with three links, the other names in <bdi>."""
+    site = tmp_path / "polyglot"
+    shutil.copytree(SITES / "polyglot", site)
+    result = build(site, tmp_path / "out")
+    assert result.pages > 60
+    errors = nu_errors(tmp_path / "out", capsys)
+    assert errors == [], f"{len(errors)} messages:\n" + "\n".join(errors)

@@ -8,9 +8,11 @@ from khabar import dates, text
 TEHRAN = ZoneInfo("Asia/Tehran")
 
 
-def test_clean_folds_arabic_letters_and_drops_controls() -> None:
+def test_clean_drops_controls_and_persian_folds_arabic_letters() -> None:
     raw = "علي\u202e كتاب\u0001\u2066x\u2069"
-    assert text.clean(raw) == "علی کتابx"
+    assert text.clean(raw) == "علي كتابx"  # an Arabic title keeps its Arabic letters
+    assert text.in_script_of(text.clean(raw), "fa") == "علی کتابx"
+    assert text.in_script_of(text.clean(raw), "ar") == "علي كتابx"
 
 
 def test_clean_keeps_zwnj() -> None:
@@ -71,7 +73,7 @@ def test_format_persian_solar_hijri() -> None:
 def test_format_english_gregorian_independent_of_process_locale() -> None:
     assert dates.format_day(date(2024, 11, 25), "en") == "November 25, 2024"
     assert dates.format_day(date(2024, 11, 25), "en", weekday=True) == \
-        "Monday, 25 November 2024"
+        "Monday, November 25, 2024"  # CLDR's full pattern, as the long one: month first
 
 
 def test_rfc822_and_iso_have_offsets() -> None:

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from khabar import __version__
 from khabar.errors import Diagnostic, KhabarError
-from khabar.text import clean_line
+from khabar.text import clean_line, persian_letters
 
 SCHEMA_VERSION = 1
 # PRAGMA application_id marks the file as ours, so another program's database is refused.
@@ -51,7 +51,7 @@ def normalise_source(text: str) -> str:
 
     NFC, Arabic yeh/kaf folded to Persian, bidi controls dropped, whitespace collapsed.
     """
-    return clean_line(text)
+    return persian_letters(clean_line(text))
 
 
 @dataclass(frozen=True)
@@ -180,16 +180,24 @@ class TranslationMemory:
         source_lang: str = "fa",
         target_lang: str = "en",
         model: str | None = None,
+        pair_of: Callable[[str], tuple[str, str] | None] | None = None,
     ) -> int:
-        """Write the memory (or one model's part) as TMX 1.4 for CAT tools; returns the tu count."""
+        """Write the memory (or one model's part) as TMX 1.4 for CAT tools; returns the tu
+        count. `pair_of` gives the languages a model translates between (a memory holds
+        every target language of a site); where it gives none, the two languages given."""
         if isinstance(dest, Path | str):
             with open(dest, "wb") as out:
-                return self._write_tmx(out, source_lang, target_lang, model)
-        return self._write_tmx(dest, source_lang, target_lang, model)
+                return self._write_tmx(out, (source_lang, target_lang), model, pair_of)
+        return self._write_tmx(dest, (source_lang, target_lang), model, pair_of)
 
     def _write_tmx(
-        self, out: IO[bytes], source_lang: str, target_lang: str, model: str | None
+        self, out: IO[bytes], default: tuple[str, str], model: str | None,
+        pair_of: Callable[[str], tuple[str, str] | None] | None,
     ) -> int:
+        pairs = {name: (pair_of(name) if pair_of else None) or default
+                 for name, _count in self.stats().per_model}
+        sources = {source for source, _target in pairs.values()} or {default[0]}
+        source_lang = sources.pop() if len(sources) == 1 else "*all*"  # TMX 1.4's word
         header = {
             "creationtool": "Khabar",
             "creationtoolversion": __version__,
@@ -208,11 +216,12 @@ class TranslationMemory:
         count = 0
         for row_model, source, target, created, hits in self._rows(model):
             stamp = created.replace("-", "").replace(":", "")
+            from_lang, to_lang = pairs.get(row_model, default)
             tu = (
                 f'    <tu creationdate={quoteattr(stamp)} usagecount="{int(hits)}">\n'
                 f'      <prop type="x-model">{_xml(row_model)}</prop>\n'
-                f"      <tuv xml:lang={quoteattr(source_lang)}><seg>{_xml(source)}</seg></tuv>\n"
-                f"      <tuv xml:lang={quoteattr(target_lang)}><seg>{_xml(target)}</seg></tuv>\n"
+                f"      <tuv xml:lang={quoteattr(from_lang)}><seg>{_xml(source)}</seg></tuv>\n"
+                f"      <tuv xml:lang={quoteattr(to_lang)}><seg>{_xml(target)}</seg></tuv>\n"
                 "    </tu>\n"
             )
             out.write(tu.encode())
