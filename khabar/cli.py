@@ -136,11 +136,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--drafts", action="store_true", help="include drafts")
 
     m = command("models", site=False)
-    site_ignored = "accepted like every command's; models are not per site"
-    m.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_ignored)
+    site_help = ("the site folder (default: the current folder): `models list` also shows "
+                 "which model, or chain through a pivot, translates each of its languages")
+    m.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_help)
     msub = m.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     listing = msub.add_parser("list", help="show installed models", allow_abbrev=False,
-                              description="show the installed translation models")
+                              description="show the installed translation models, the pairs "
+                              "they translate through a pivot language, and which model or "
+                              "chain translates each language of the site")
     inst = msub.add_parser(
         "install", allow_abbrev=False,
         help="install a .argosmodel file, or download one: install FROM TO",
@@ -148,7 +151,7 @@ def parser() -> argparse.ArgumentParser:
         "file downloaded elsewhere (offline); `khabar models install fa en` downloads the "
         "package from the Argos index (the one command that uses the network)")
     for action in (listing, inst):
-        action.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_ignored)
+        action.add_argument("--site", type=Path, default=argparse.SUPPRESS, help=site_help)
     inst.add_argument("file", metavar="FILE|FROM",
                       help="a FILE.argosmodel to install, or the source language (e.g. fa) "
                       "of the package to download")
@@ -260,7 +263,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "models":
         from .translate.command import models_command
         return models_command(args.models_command, getattr(args, "file", None),
-                              getattr(args, "to_code", None))
+                              getattr(args, "to_code", None), site=getattr(args, "site", None))
     if args.command == "serve":
         from .serve import serve
         return serve(site, port=args.port, drafts=args.drafts)

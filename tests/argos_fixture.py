@@ -1,9 +1,12 @@
-"""A tiny but genuine fa→en Argos Translate package, built offline in about a second.
+"""Tiny but genuine Argos Translate packages (fa→en, en→fr, any pair), built offline in
+about a second each.
 
-Tests need a real package (sentencepiece model, CTranslate2 model, metadata,
+Tests need real packages (sentencepiece model, CTranslate2 model, metadata,
 sentence splitter) to exercise the real code paths, and must never download one.
-The model has random weights, so its "translations" are gibberish, but every
+The models have random weights, so their "translations" are gibberish, but every
 file is of the kind argostranslate and CTranslate2 load from a published package.
+Several pairs installed side by side (fa→en and en→fr) let tests translate through a
+pivot language as Argos does.
 
 Import order matters: ``argostranslate.settings`` reads ``ARGOS_PACKAGES_DIR``,
 ``XDG_*_HOME`` and ``ARGOS_CHUNK_TYPE`` when it is first imported, and importing
@@ -21,7 +24,7 @@ import random
 import shutil
 import sys
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,7 +50,26 @@ EN_WORDS = _words(
     "culture art cinema film festival says becomes has done was became today "
     "yesterday tomorrow week month year thousand million percent increase decrease"
 )
+FR_WORDS = _words(
+    "nouvelles jour gouvernement parlement iran téhéran économie marché devise dollar "
+    "pétrole prix président ministre affaires étrangères voyage réunion pourparlers "
+    "négociation accord nucléaire sanctions amérique europe peuple ville province pluie "
+    "temps froid chaud sport football équipe nationale match victoire défaite université "
+    "étudiant livre culture art cinéma film festival dit devient a fait était devenu "
+    "aujourd’hui hier demain semaine mois année mille million pour cent hausse baisse"
+)
+AR_WORDS = _words(
+    "خبر يوم حكومة برلمان إيران طهران اقتصاد سوق عملة دولار نفط سعر رئيس وزير الشؤون "
+    "الخارجية رحلة لقاء محادثات مفاوضات اتفاق نووي عقوبات أمريكا أوروبا الناس مدينة "
+    "محافظة مطر طقس بارد حار رياضة كرة القدم فريق وطني مباراة فوز هزيمة جامعة طالب "
+    "كتاب ثقافة فن سينما فيلم مهرجان يقول يصبح قد كان أصبح اليوم أمس غدا أسبوع شهر "
+    "سنة ألف مليون بالمئة زيادة انخفاض"
+)
 DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+# Word lists by language; a language without one borrows English words (Latin letters).
+WORDS = {"fa": FA_WORDS, "en": EN_WORDS, "fr": FR_WORDS, "ar": AR_WORDS}
+DIGITS_OF = {"fa": DIGITS, "ar": "٠١٢٣٤٥٦٧٨٩"}
+LANGUAGE_NAMES = {"fa": "Persian", "en": "English", "fr": "French", "ar": "Arabic"}
 
 
 @dataclass(frozen=True)
@@ -64,15 +86,20 @@ class ModelShape:
     eos_bias: float = 2.5
 
 
-def corpus_lines(seed: int, count: int = 400) -> list[str]:
-    """Persian and English pseudo-sentences: enough for a few hundred sentencepiece pieces."""
+def corpus_lines(
+    seed: int, count: int = 400, from_code: str = "fa", to_code: str = "en"
+) -> list[str]:
+    """Pseudo-sentences in both languages of a pair (Persian and English by default, the
+    same lines as before pairs were added): enough for a few hundred sentencepiece pieces."""
     rng = random.Random(seed)
+    source, target = WORDS.get(from_code, EN_WORDS), WORDS.get(to_code, EN_WORDS)
+    digits = DIGITS_OF.get(from_code, "0123456789")
     lines: list[str] = []
     for i in range(count):
-        words = FA_WORDS if i % 2 == 0 else EN_WORDS
+        words = source if i % 2 == 0 else target
         sentence = " ".join(rng.choice(words) for _ in range(rng.randint(4, 14)))
         if i % 7 == 0:
-            sentence += " " + "".join(rng.choice(DIGITS) for _ in range(rng.randint(1, 4)))
+            sentence += " " + "".join(rng.choice(digits) for _ in range(rng.randint(1, 4)))
         lines.append(sentence + rng.choice([".", "!", "؟", "."]))
     return lines
 
@@ -164,26 +191,36 @@ def _build_ct2_model(out_dir: Path, vocab: list[str], shape: ModelShape, seed: i
 
 
 def _write_spacy_splitter(out_dir: Path, lang: str) -> None:
-    """A blank spaCy pipeline: argostranslate adds a rule-based sentencizer, nothing to download."""
+    """A blank spaCy pipeline: argostranslate adds a rule-based sentencizer, nothing to download.
+
+    A language spaCy has no rules for gets the multilingual ``xx`` pipeline.
+    """
     import spacy
 
-    spacy.blank(lang).to_disk(out_dir)
+    try:
+        nlp = spacy.blank(lang)
+    except ImportError:  # spaCy's "no such language" error
+        nlp = spacy.blank("xx")
+    nlp.to_disk(out_dir)
 
 
 def build_argos_package(
     workdir: Path,
     seed: int = 0,
     *,
+    from_code: str = "fa",
+    to_code: str = "en",
     package_version: str = "1.0",
     shape: ModelShape | None = None,
     with_spacy: bool = True,
 ) -> Path:
-    """Build a genuine fa→en ``.argosmodel`` under ``workdir`` and return its path.
+    """Build a genuine ``.argosmodel`` for the pair (fa→en by default) under ``workdir``
+    and return its path.
 
     Different seeds give different weights (and a different model identity).
     """
     shape = shape or ModelShape()
-    code = "translate-fa_en"
+    code = f"translate-{from_code}_{to_code}"
     top = f"{code}-{package_version.replace('.', '_')}"
     workdir.mkdir(parents=True, exist_ok=True)
     stage = workdir / f"build-{seed}-{top}"
@@ -194,7 +231,7 @@ def build_argos_package(
 
     import sentencepiece as spm
 
-    spm_bytes = _train_sentencepiece(corpus_lines(seed), shape.spm_vocab)
+    spm_bytes = _train_sentencepiece(corpus_lines(seed, 400, from_code, to_code), shape.spm_vocab)
     (root / "sentencepiece.model").write_bytes(spm_bytes)
     sp = spm.SentencePieceProcessor(model_proto=spm_bytes)
     vocab = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
@@ -203,22 +240,25 @@ def build_argos_package(
         vocab += [f"▁x{i}" for i in range(shape.ct2_vocab - len(vocab))]
     _build_ct2_model(root / "model", vocab, shape, seed)
     if with_spacy:
-        _write_spacy_splitter(root / "spacy", "fa")
+        _write_spacy_splitter(root / "spacy", from_code)
+    from_name = LANGUAGE_NAMES.get(from_code, from_code)
+    to_name = LANGUAGE_NAMES.get(to_code, to_code)
     metadata = {
         "package_version": package_version,
         "argos_version": "1.9",
-        "from_code": "fa",
-        "from_name": "Persian",
-        "to_code": "en",
-        "to_name": "English",
+        "from_code": from_code,
+        "from_name": from_name,
+        "to_code": to_code,
+        "to_name": to_name,
         "type": "translate",
         "code": code,
-        "package_name": f"Persian to English (Khabar test fixture, seed {seed})",
+        "package_name": f"{from_name} to {to_name} (Khabar test fixture, seed {seed})",
         "links": [],
     }
     (root / "metadata.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
     (root / "README.md").write_text(
-        "Random-weight fa→en package built by tests/argos_fixture.py; not a real translator.\n",
+        f"Random-weight {from_code}→{to_code} package built by tests/argos_fixture.py; "
+        "not a real translator.\n",
         encoding="utf-8",
     )
     out = workdir / f"{top}-seed{seed}.argosmodel"
@@ -376,3 +416,66 @@ def isolated_packages(
 
         translate.installed_translates.clear()
         translate.get_installed_languages.cache_clear()
+
+
+# Built packages by (from, to, seed, version): building one takes about a second, and
+# several tests install the same pairs into their own directories.
+_BUILT: dict[tuple[str, str, int, str], Path] = {}
+
+
+def fixture_package(
+    workdir: Path, from_code: str, to_code: str, *, seed: int = 0, package_version: str = "1.0"
+) -> Path:
+    """The ``.argosmodel`` for the pair, built under ``workdir`` once per process."""
+    key = (from_code, to_code, seed, package_version)
+    built = _BUILT.get(key)
+    if built is None or not built.is_file():
+        where = workdir / f"{from_code}_{to_code}-{seed}-{package_version}"
+        built = build_argos_package(
+            where, seed, from_code=from_code, to_code=to_code,
+            package_version=package_version, with_spacy=False,
+        )
+        _BUILT[key] = built
+    return built
+
+
+def install_pairs(
+    workdir: Path, *pairs: tuple[str, str], seed: int = 0, package_version: str = "1.0"
+) -> list[Path]:
+    """Build (or reuse) and install a package for each (from, to) pair with argostranslate's
+    own installer, into wherever its settings point now; return the package folders."""
+    from argostranslate import package, settings
+
+    folders: list[Path] = []
+    for from_code, to_code in pairs:
+        file = fixture_package(
+            workdir, from_code, to_code, seed=seed, package_version=package_version
+        )
+        package.install_from_path(file)
+        with zipfile.ZipFile(file) as zf:
+            top = zf.namelist()[0].split("/")[0]
+        folders.append(Path(settings.package_data_dir) / top)
+    if "argostranslate.translate" in sys.modules:
+        from argostranslate import translate
+
+        translate.installed_translates.clear()
+        translate.get_installed_languages.cache_clear()
+    return folders
+
+
+@pytest.fixture
+def argos_pairs(
+    argos_env: ArgosEnv, isolated_packages: Path
+) -> Callable[..., list[Path]]:
+    """Installs packages for the given pairs into this test's own packages directory:
+    ``argos_pairs(("fa", "en"), ("en", "fr"))``. Offline; each pair is built once per
+    session (about a second) and installed by argostranslate in a few milliseconds."""
+
+    def install(
+        *pairs: tuple[str, str], seed: int = 0, package_version: str = "1.0"
+    ) -> list[Path]:
+        return install_pairs(
+            argos_env.root / "pairs", *pairs, seed=seed, package_version=package_version
+        )
+
+    return install

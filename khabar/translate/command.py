@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import bisect
-import importlib
 import json
 import os
+import re
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.error import URLError
@@ -21,22 +20,15 @@ import yaml
 
 from .. import __version__, content, text, yamlsrc
 from .. import config as config_stage
-from ..errors import CommandError, Diagnostic, KhabarError, MissingExtra
-from .plan import (
-    CURRENT,
-    EDITED,
-    ORIGINAL,
-    REVIEWED,
-    STALE_REVIEWED,
-    TRANSLATE,
-    Job,
-    content_digest,
-    decide,
-)
+from ..errors import CommandError, Diagnostic, KhabarError
+from .engine import INSTALL_HINT, ModelMissing, Translator
+from .models import require_translate_extra
+from .plan import EDITED, STALE_REVIEWED, TRANSLATE, Job, content_digest, decide
+from .report import Progress, Summary, print_summary, tally
+from .routes import SiteRoutes, describe_engine, list_models, pivot_hint
 
 MEMORY_FILE = "translation-memory.sqlite"
 CHUNK = 256  # sentences per model call: big enough to batch well, small enough to report
-TRANSLATE_EXTRA = "pip install 'khabar[translate]'"
 # What `models install FROM TO` waits for one answer: argostranslate's own download retries
 # every mirror in a loop when the network is down, printing each failure.
 DOWNLOAD_TIMEOUT_S = 30.0
@@ -44,80 +36,12 @@ OFFLINE_HINT = ("check the network connection, or download the .argosmodel file 
                 "machine and run: khabar models install FILE.argosmodel")
 
 
-def require_translate_extra(command: str) -> None:
-    """Import what machine translation needs, or stop with one line saying what to install:
-    without the translate extra, the missing module would end the command in a traceback
-    from deep inside argostranslate."""
-    for module in ("argostranslate", "argostranslate.package", "argostranslate.settings",
-                   "ctranslate2", "sentencepiece"):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            raise MissingExtra(f"`khabar {command}` needs the translate extra, which is not "
-                               f"installed ({module} cannot be imported)",
-                               TRANSLATE_EXTRA) from None
-
-
-class Translator:
-    """What the run needs of an engine (ArgosEngine, or a test double)."""
-
-    engine_name: str
-    model_name: str
-    identity: str
-    calls: int
-
-    def translate(self, sentences: Sequence[str]) -> list[str]:  # pragma: no cover
-        raise NotImplementedError
-
-
-@dataclass
-class Summary:
-    translated: list[str] = field(default_factory=list)
-    current: int = 0
-    reviewed: int = 0
-    stale_reviewed: list[str] = field(default_factory=list)
-    edited: list[str] = field(default_factory=list)
-    originals: int = 0
-    sentences: int = 0
-    from_memory: int = 0
-    by_model: int = 0
-
-
-class Progress:
-    """Articles and sentences done, rate and time left, on one terminal line."""
-
-    def __init__(self, total_sentences: int, articles: int, stream: TextIO) -> None:
-        self.total, self.articles, self.stream = total_sentences, articles, stream
-        self.done = 0
-        self.start = time.monotonic()
-        self.tty = stream.isatty()
-        self._last = 0.0
-
-    def advance(self, n: int, articles_done: int) -> None:
-        self.done += n
-        now = time.monotonic()
-        if not self.tty and now - self._last < 5 and self.done < self.total:
-            return
-        self._last = now
-        rate = self.done / max(now - self.start, 1e-6)
-        left = (self.total - self.done) / rate if rate > 0 else 0.0
-        width = 24
-        filled = int(width * self.done / max(self.total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        line = (f"[{bar}] {self.done}/{self.total} sentences, {articles_done}/{self.articles} "
-                f"articles, {rate:.1f} sent/s, {left:.0f}s left")
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-
-
 def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = False,
                    force: bool = False, engine: Translator | None = None,
                    out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Translate what is missing or stale; 0 on success, 1 when no model is installed."""
+    """Translate what is missing or stale into every target language (or `to_lang`), each
+    with its own model or a chain through a pivot; 0 on success, 1 when a language that
+    has work to do has no model (one line each, and nothing is translated)."""
     out, err = out or sys.stdout, err or sys.stderr
     config = config_stage.load(site)
     if to_lang is not None and not any(
@@ -127,59 +51,41 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
                                       "translated into it",
                                       "give the language `translate_from:` in site.yaml")])
     articles = content.load(config, include_drafts=True)
-    jobs = decide(config, articles, to_lang=to_lang, force=force)
+    routes = SiteRoutes(engine)
+    jobs = decide(config, articles, to_lang=to_lang, force=force, direct_model=routes.direct)
     todo = [j for j in jobs if j.action == TRANSLATE]
-    summary = _tally(jobs)
+    summary = tally(jobs)
+    order = {lang.code: i for i, lang in enumerate(config.languages)}
+    pairs = sorted({(j.source.lang, j.target_lang) for j in todo},
+                   key=lambda pair: (order[pair[1]], pair[0]))
     if dry_run:
         for j in jobs:
             if j.action in (TRANSLATE, STALE_REVIEWED, EDITED):
                 verb = "translate" if j.action == TRANSLATE else "keep"
                 print(f"would {verb} {_target_path(j, config.root)} ({j.reason})", file=out)
-        _print_summary(summary, out, dry_run=True, pending=len(todo))
+        for pair in pairs:
+            print(f"{pair[1]} from {pair[0]}: {routes.plan(pair)}", file=out)
+        print_summary(summary, out, dry_run=True, pending=len(todo))
         return 0
     if todo:
-        if engine is None:
-            engine_or_error = _load_engine(config, todo)
-            if isinstance(engine_or_error, tuple):
-                message, hint = engine_or_error
-                print(f"khabar: error: {message} (hint: {hint})", file=err)
+        problems = [line for line in map(routes.problem, pairs) if line]
+        if problems:
+            for line in problems:
+                print(f"khabar: error: {line}", file=err)
+            return 1
+        for pair in pairs:
+            try:
+                pair_engine = engine or routes.load(pair)
+            except ModelMissing as exc:  # e.g. a package folder without its model.bin
+                message, _, hint = str(exc).partition("; ")
+                print(f"khabar: error: {message} (hint: {hint or 'run: ' + INSTALL_HINT})",
+                      file=err)
                 return 1
-            engine = engine_or_error
-        _run(todo, engine, config.root, summary, err)
-    _print_summary(summary, out, dry_run=False, pending=0)
+            print(f"{pair[1]} from {pair[0]}: {describe_engine(pair_engine)}", file=out)
+            _run([j for j in todo if (j.source.lang, j.target_lang) == pair], pair_engine,
+                 config.root, summary, err)
+    print_summary(summary, out, dry_run=False, pending=0)
     return 0
-
-
-def _tally(jobs: Sequence[Job]) -> Summary:
-    s = Summary()
-    for j in jobs:
-        if j.action == CURRENT:
-            s.current += 1
-        elif j.action == REVIEWED:
-            s.reviewed += 1
-        elif j.action == STALE_REVIEWED:
-            s.stale_reviewed.append(j.existing.path if j.existing else j.source.path)
-        elif j.action == EDITED:
-            s.edited.append(j.existing.path if j.existing else j.source.path)
-        elif j.action == ORIGINAL:
-            s.originals += 1
-    return s
-
-
-def _load_engine(config: config_stage.SiteConfig, todo: Sequence[Job]
-                 ) -> Translator | tuple[str, str]:
-    """The engine for the run, or (message, hint) saying why there is none."""
-    pairs = sorted({(j.source.lang, j.target_lang) for j in todo})
-    if len(pairs) != 1:
-        return ("translating into several languages at once is not supported",
-                "translate one language per run with --to LANG")
-    require_translate_extra("translate")
-    from .engine import INSTALL_HINT, ArgosEngine, ModelMissing
-    try:
-        return ArgosEngine.load(*pairs[0])  # type: ignore[return-value]
-    except ModelMissing as exc:
-        message, _, hint = str(exc).partition("; ")
-        return message, hint or f"run: {INSTALL_HINT}"
 
 
 @dataclass
@@ -217,13 +123,19 @@ def _run(todo: Sequence[Job], engine: Translator, root: Path, summary: Summary,
         count = sum(len(u.sentences) for u in [title, *( [summ] if summ else []), *body_units])
         prepared.append(_Prepared(job, title, summ, doc, body_units, count))
 
-    # unique sentences in article order, so articles complete one after another
-    keys = list(dict.fromkeys(
-        normalise_source(s) for p in prepared for u in _units(p) for s in u.sentences))
-    summary.sentences = len(keys)
+    # unique sentences in article order, so articles complete one after another; the model
+    # reads each as written (in its language's letters), the memory keys it normalised
+    as_written: dict[str, str] = {}
+    for p in prepared:
+        for u in _units(p):
+            for s in u.sentences:
+                as_written.setdefault(normalise_source(s),
+                                      text.in_script_of(text.clean_line(s), p.job.source.lang))
+    keys = list(as_written)
+    summary.sentences += len(keys)
     with TranslationMemory.open(root / MEMORY_FILE) as memory:
         known = memory.lookup_many(engine.identity, keys)
-        summary.from_memory = len(known)
+        summary.from_memory += len(known)
         missing = [k for k in keys if k not in known]
         position = {k: i for i, k in enumerate(missing)}
         finished_at = sorted(max((position.get(normalise_source(s), -1) for u in _units(p)
@@ -231,13 +143,13 @@ def _run(todo: Sequence[Job], engine: Translator, root: Path, summary: Summary,
         progress = Progress(len(missing), len(prepared), err)
         for start in range(0, len(missing), CHUNK):
             chunk = missing[start:start + CHUNK]
-            results = engine.translate(chunk)
+            results = engine.translate([as_written[k] for k in chunk])
             memory.store_many(engine.identity, zip(chunk, results, strict=True))
             known.update(zip(chunk, results, strict=True))
             progress.advance(len(chunk), bisect.bisect_left(finished_at, start + len(chunk)))
         if missing:
             progress.finish()
-        summary.by_model = len(missing)
+        summary.by_model += len(missing)
 
     def render_unit(u: _Unit) -> str:
         return join(known[normalise_source(s)] for s in u.sentences)
@@ -279,11 +191,26 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         "status": "machine",
         "output_sha256": content_digest(title, summary, body),
     }}
-    head = yaml.safe_dump(fm, allow_unicode=True, sort_keys=False, width=1000,
-                          default_flow_style=None)
+    head = yaml.dump(_Block(fm), Dumper=_FrontMatterDumper, allow_unicode=True,
+                     sort_keys=False, width=1000, default_flow_style=None)
     tail = yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False, width=1000,
                           default_flow_style=False)
     return f"---\n{head}{tail}---\n{body}"
+
+
+class _Block(dict[str, Any]):
+    """The top level of front matter: always one key a line, so the provenance block can
+    follow it. (With default_flow_style=None, PyYAML writes a mapping of plain values as
+    `{title: ..., date: ...}`, and an article without tags came out as invalid YAML.)"""
+
+
+class _FrontMatterDumper(yaml.SafeDumper):
+    """SafeDumper that writes a _Block in block style, and lists of tags in flow style."""
+
+
+_FrontMatterDumper.add_representer(
+    _Block, lambda dumper, data: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data, flow_style=False))
 
 
 def _front_matter(article: content.Article) -> dict[str, Any]:
@@ -317,21 +244,6 @@ def _write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def _print_summary(s: Summary, out: TextIO, *, dry_run: bool, pending: int) -> None:
-    if dry_run:
-        print(f"would translate {pending} article(s); up to date {s.current}; "
-              f"reviewed {s.reviewed}; stale reviewed {len(s.stale_reviewed)}; "
-              f"edited by a person {len(s.edited)}", file=out)
-        return
-    print(f"translated {len(s.translated)} article(s): {s.sentences} sentences, "
-          f"{s.from_memory} reused from memory, {s.by_model} by the model; "
-          f"up to date {s.current}; skipped as reviewed {s.reviewed}; "
-          f"stale reviewed {len(s.stale_reviewed)}; kept hand edits {len(s.edited)}", file=out)
-    for path in s.stale_reviewed:
-        print(f"stale: {path}: its source changed after it was reviewed or edited; "
-              "update it by hand, or delete it to retranslate", file=out)
-
-
 def export_tmx(site: Path, dest: Path, out: TextIO | None = None) -> int:
     """Write the site's translation memory as TMX for human translators."""
     from .memory import TranslationMemory
@@ -344,24 +256,35 @@ def export_tmx(site: Path, dest: Path, out: TextIO | None = None) -> int:
     source_lang = target.translate_from if target and target.translate_from else "fa"
     with TranslationMemory.open(path) as memory:
         count = memory.export_tmx(dest, source_lang=source_lang,
-                                  target_lang=target.code if target else "en")
+                                  target_lang=target.code if target else "en",
+                                  pair_of=languages_of)
     print(f"wrote {count} translation units to {dest}", file=out or sys.stdout)
     return 0
 
 
+_PACKAGE_PAIR = re.compile(r"\btranslate-([a-z]{2,3})_([a-z]{2,3})\b")
+
+
+def languages_of(identity: str) -> tuple[str, str] | None:
+    """The languages a model's (or a chain's) identity translates between, from the Argos
+    package codes in it (`translate-fa_en 1.9 #...`, chains joined leg by leg); None for
+    an identity that names none."""
+    legs = _PACKAGE_PAIR.findall(identity)
+    return (legs[0][0], legs[-1][1]) if legs else None
+
+
 def models_command(action: str, file: str | None, to_code: str | None,
-                   out: TextIO | None = None) -> int:
-    """`khabar models list`, `models install FILE.argosmodel` and `models install FROM TO`."""
+                   out: TextIO | None = None, site: Path | None = None) -> int:
+    """`khabar models list`, `models install FILE.argosmodel` and `models install FROM TO`.
+
+    `models list` shows the installed models, the pairs they translate through a pivot,
+    and, for the site in `site` (default: the current folder, when it holds site.yaml),
+    which model or chain translates each of its languages."""
     require_translate_extra(f"models {action}")
     from . import models
     out = out or sys.stdout
     if action == "list":
-        installed = models.list_installed()
-        if not installed:
-            print("no translation models installed; install one with: "
-                  "khabar models install FILE.argosmodel", file=out)
-        for m in installed:
-            print(f"{m.label}  {m.path}", file=out)
+        list_models(models.list_installed(), Path(".") if site is None else site, out)
         return 0
     assert file is not None
     if to_code is not None:
@@ -412,8 +335,7 @@ def _download(from_code: str, to_code: str, out: TextIO) -> int:
                   and entry.get("type", "translate") == "translate"]
     if not candidates:
         raise CommandError(f"the Argos package index has no package from {from_code} to "
-                           f"{to_code}", "see the language pairs it has at "
-                           "https://www.argosopentech.com/argospm/index/")
+                           f"{to_code}", pivot_hint(from_code, to_code, index))
     from .engine import _version_key
     chosen = max(candidates, key=lambda p: _version_key(str(p.package_version)))
     links = [str(link) for link in chosen.links or []]

@@ -8,7 +8,8 @@ one worker. This engine takes sentences already split by
 CTranslate2 model in one ``translate_batch`` call, spread over every core, and
 decodes them exactly as Argos does. It imports only ``argostranslate.package``
 and ``argostranslate.settings``, never ``argostranslate.translate`` (which pulls in
-Stanza, spaCy and MiniSBD).
+Stanza, spaCy and MiniSBD). :class:`khabar.translate.pivot.PivotEngine` chains
+engines through a pivot language (fa→en, then en→fr).
 """
 
 from __future__ import annotations
@@ -28,10 +29,31 @@ ARGOS_LENGTH_PENALTY = 0.2
 ARGOS_MAX_DECODING_LENGTH = 256  # CTranslate2's default; Argos does not set it
 ARGOS_MIN_DECODING_LENGTH = 1  # CTranslate2's default
 MAX_BATCH_EXAMPLES = 64
+# Joins the models of a pivot chain in provenance ("translate-fa_en 1.9 → translate-en_fr 1.9")
+# and in its translation-memory identity; no single model's name or identity holds it.
+PIVOT_ARROW = " → "
 
 
 class ModelMissing(Exception):
     """No installed package translates the requested pair; the message says how to get one."""
+
+
+class Translator(Protocol):
+    """What the run needs of an engine: ArgosEngine, PivotEngine, or a test double."""
+
+    @property
+    def engine_name(self) -> str: ...
+
+    @property
+    def model_name(self) -> str: ...
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def calls(self) -> int: ...
+
+    def translate(self, sentences: Sequence[str]) -> list[str]: ...
 
 
 class Tokenizer(Protocol):
@@ -181,9 +203,27 @@ class ArgosEngine:
         inter_threads: int | None = None,
     ) -> ArgosEngine:
         """Find the installed package for the pair and load its model for batched use."""
+        package = find_package(from_code, to_code, packages_dir)
+        return cls.from_package(package, compute_type=compute_type, inter_threads=inter_threads)
+
+    @classmethod
+    def from_path(
+        cls, path: Path, *, compute_type: str | None = None, inter_threads: int | None = None
+    ) -> ArgosEngine:
+        """Load the package installed in ``path`` (one leg of a pivot route)."""
+        from argostranslate import package as argos_package
+
+        return cls.from_package(
+            argos_package.Package(path), compute_type=compute_type, inter_threads=inter_threads
+        )
+
+    @classmethod
+    def from_package(
+        cls, package: Any, *, compute_type: str | None = None, inter_threads: int | None = None
+    ) -> ArgosEngine:
+        """Load an argostranslate ``Package``'s CTranslate2 model for batched use."""
         import ctranslate2
 
-        package = find_package(from_code, to_code, packages_dir)
         tokenizer: Tokenizer | None = getattr(package, "tokenizer", None)
         model_dir = Path(package.package_path) / "model"
         if tokenizer is None or not (model_dir / "model.bin").is_file():
@@ -201,6 +241,16 @@ class ArgosEngine:
             intra_threads=1,
         )
         return cls(package, translator, tokenizer, compute_type=compute, inter_threads=workers)
+
+    @property
+    def from_code(self) -> str:
+        """The language the model reads."""
+        return str(self._package.from_code)
+
+    @property
+    def to_code(self) -> str:
+        """The language the model writes."""
+        return str(self._package.to_code)
 
     @property
     def engine_name(self) -> str:
@@ -293,3 +343,4 @@ class ArgosEngine:
         if value.startswith(" "):
             value = value[1:]
         return value
+

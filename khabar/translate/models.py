@@ -9,6 +9,7 @@ path use what the package bundles, or Khabar's own splitter.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -18,8 +19,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from khabar.errors import MissingExtra
 from khabar.translate.engine import installed_packages
 from khabar.translate.split import split_sentences
+
+TRANSLATE_EXTRA = "pip install 'khabar[translate]'"
+
+
+def require_translate_extra(command: str) -> None:
+    """Import what machine translation needs, or stop with one line saying what to install:
+    without the translate extra, the missing module would end the command in a traceback
+    from deep inside argostranslate."""
+    for module in ("argostranslate", "argostranslate.package", "argostranslate.settings",
+                   "ctranslate2", "sentencepiece"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            raise MissingExtra(f"`khabar {command}` needs the translate extra, which is not "
+                               f"installed ({module} cannot be imported)",
+                               TRANSLATE_EXTRA) from None
 
 
 class InvalidPackage(Exception):
@@ -36,6 +54,12 @@ class InstalledModel:
     to_code: str
     package_version: str
     path: Path
+    kind: str = "translate"  # Argos also packages sentence splitters ("sbd")
+
+    @property
+    def name_version(self) -> str:
+        """E.g. "translate-fa_en 1.9": how provenance and ArgosEngine.model_name name it."""
+        return f"{self.code} {self.package_version}".strip()
 
     @property
     def label(self) -> str:
@@ -52,6 +76,7 @@ def _from_package(pkg: Any) -> InstalledModel:
         to_code=str(pkg.to_code),
         package_version=str(pkg.package_version),
         path=Path(pkg.package_path),
+        kind=str(pkg.type or "translate"),
     )
 
 

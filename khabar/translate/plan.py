@@ -2,17 +2,22 @@
 
 The rules that protect people's work live here: an English file a person wrote, one
 marked `status: reviewed`, or a machine file edited since it was written is never
-overwritten; when its source changed it is reported stale instead.
+overwritten; when its source changed it is reported stale instead. A machine file made
+through a pivot language (its `model` names a chain) is made again once a model for the
+pair itself is installed: a chain adds the errors of two models and loses what the pivot
+language cannot say, so the direct model is taken as better; a new version of the same
+model, like for like, leaves current files alone (`--force` retranslates them).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..config import SiteConfig
 from ..content import Article
+from .engine import PIVOT_ARROW
 
 TRANSLATE = "translate"      # missing, or a machine translation of an older source
 CURRENT = "current"          # a machine translation of the current source
@@ -54,8 +59,17 @@ def as_written(translation: Article) -> bool:
         _digest(translation.title, translation.summary, translation.body))
 
 
+def made_through_pivot(model: str) -> bool:
+    """Whether a recorded `model` names a chain of models (fa→en, then en→fr)."""
+    return PIVOT_ARROW in model
+
+
 def decide(config: SiteConfig, articles: Sequence[Article], *, to_lang: str | None = None,
-           force: bool = False) -> list[Job]:
+           force: bool = False,
+           direct_model: Callable[[str, str], bool] | None = None) -> list[Job]:
+    """A job per (source article, target language). `direct_model(from, to)` says whether
+    a model for the pair itself would translate now; it is asked only about current,
+    unedited machine files made through a pivot."""
     by_key = {(a.lang, a.slug): a for a in articles}
     jobs: list[Job] = []
     for language in config.languages:
@@ -66,11 +80,12 @@ def decide(config: SiteConfig, articles: Sequence[Article], *, to_lang: str | No
             if source.lang != origin:
                 continue
             existing = by_key.get((language.code, source.slug))
-            jobs.append(_decide_one(source, language.code, existing, force))
+            jobs.append(_decide_one(source, language.code, existing, force, direct_model))
     return jobs
 
 
-def _decide_one(source: Article, lang: str, existing: Article | None, force: bool) -> Job:
+def _decide_one(source: Article, lang: str, existing: Article | None, force: bool,
+                direct_model: Callable[[str, str], bool] | None) -> Job:
     def job(action: str, reason: str) -> Job:
         return Job(source, lang, existing, action, reason)
 
@@ -87,6 +102,10 @@ def _decide_one(source: Article, lang: str, existing: Article | None, force: boo
             STALE_REVIEWED, "edited by a person; source changed")
     if not current:
         return job(TRANSLATE, "source changed")
+    if (made_through_pivot(tr.model) and direct_model is not None
+            and direct_model(source.lang, lang)):
+        return job(TRANSLATE, f"made through a pivot; a {source.lang}→{lang} model is "
+                   "installed now")
     if force:
         return job(TRANSLATE, "forced")
     return job(CURRENT, "up to date")

@@ -1,0 +1,89 @@
+"""What `khabar translate` reports: the tally of a run and its progress line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from .plan import CURRENT, EDITED, ORIGINAL, REVIEWED, STALE_REVIEWED, Job
+
+
+@dataclass
+class Summary:
+    """What a run did, added up over its target languages, for its last lines."""
+
+    translated: list[str] = field(default_factory=list)
+    current: int = 0
+    reviewed: int = 0
+    stale_reviewed: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    originals: int = 0
+    sentences: int = 0
+    from_memory: int = 0
+    by_model: int = 0
+
+
+class Progress:
+    """Articles and sentences done, rate and time left, on one terminal line."""
+
+    def __init__(self, total_sentences: int, articles: int, stream: TextIO) -> None:
+        self.total, self.articles, self.stream = total_sentences, articles, stream
+        self.done = 0
+        self.start = time.monotonic()
+        self.tty = stream.isatty()
+        self._last = 0.0
+
+    def advance(self, n: int, articles_done: int) -> None:
+        self.done += n
+        now = time.monotonic()
+        if not self.tty and now - self._last < 5 and self.done < self.total:
+            return
+        self._last = now
+        rate = self.done / max(now - self.start, 1e-6)
+        left = (self.total - self.done) / rate if rate > 0 else 0.0
+        width = 24
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "-" * (width - filled)
+        line = (f"[{bar}] {self.done}/{self.total} sentences, {articles_done}/{self.articles} "
+                f"articles, {rate:.1f} sent/s, {left:.0f}s left")
+        self.stream.write(("\r" + line) if self.tty else line + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def tally(jobs: Sequence[Job]) -> Summary:
+    """The plan's counts; what is translated is added as it is done."""
+    s = Summary()
+    for j in jobs:
+        if j.action == CURRENT:
+            s.current += 1
+        elif j.action == REVIEWED:
+            s.reviewed += 1
+        elif j.action == STALE_REVIEWED:
+            s.stale_reviewed.append(j.existing.path if j.existing else j.source.path)
+        elif j.action == EDITED:
+            s.edited.append(j.existing.path if j.existing else j.source.path)
+        elif j.action == ORIGINAL:
+            s.originals += 1
+    return s
+
+
+def print_summary(s: Summary, out: TextIO, *, dry_run: bool, pending: int) -> None:
+    """The last lines of a run, and each stale file a person has to update."""
+    if dry_run:
+        print(f"would translate {pending} article(s); up to date {s.current}; "
+              f"reviewed {s.reviewed}; stale reviewed {len(s.stale_reviewed)}; "
+              f"edited by a person {len(s.edited)}", file=out)
+        return
+    print(f"translated {len(s.translated)} article(s): {s.sentences} sentences, "
+          f"{s.from_memory} reused from memory, {s.by_model} by the model; "
+          f"up to date {s.current}; skipped as reviewed {s.reviewed}; "
+          f"stale reviewed {len(s.stale_reviewed)}; kept hand edits {len(s.edited)}", file=out)
+    for path in s.stale_reviewed:
+        print(f"stale: {path}: its source changed after it was reviewed or edited; "
+              "update it by hand, or delete it to retranslate", file=out)
