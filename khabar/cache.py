@@ -41,7 +41,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import __version__
+from . import __version__, publish
 
 CACHE_DIR = ".khabar-cache"
 QUICK_FILE = "quick.json"
@@ -182,13 +182,12 @@ def up_to_date(site: Path, out: Path, quick: Stamps) -> bool:
         if quick.newest >= os.stat(where / QUICK_FILE).st_mtime_ns - RACY_NS:
             return False
         data = json.loads((where / QUICK_FILE).read_text(encoding="utf-8"))
-        mark = (out / ".khabar-output").read_text(encoding="utf-8")
         if not isinstance(data, dict):
             return False
         build = data.get("build")
         if not (data.get("key") == KEY and data.get("quick") == quick.digest
                 and data.get("out") == str(out.resolve())
-                and isinstance(build, str) and bool(build) and f"build {build}\n" in mark):
+                and isinstance(build, str) and bool(build) and publish.marked(out) == build):
             return False
         listed = (where / OUTPUTS_FILE).read_text(encoding="utf-8")
     except (OSError, ValueError):
