@@ -26,6 +26,19 @@ from . import locales, yamlsrc
 from .config import Language
 from .errors import Collector, display_path
 
+# Words the theme once had under another name or no longer has: a site's own template
+# asking for one gets told what to write instead.
+RENAMED = {
+    "page": "'page_n' (\"Page {n}\")", "of": "part of 'page_of' (\"Page {page} of {pages}\")",
+    "in_other_language": "'other_languages', a count word: plural('other_languages', n)",
+    "read_more": "gone: write it in your site's i18n/<lang>.yaml",
+    "published": "gone: write it in your site's i18n/<lang>.yaml",
+    "previous_day": "gone: write it in your site's i18n/<lang>.yaml",
+    "next_day": "gone: write it in your site's i18n/<lang>.yaml",
+    "all_terms": "gone: write it in your site's i18n/<lang>.yaml",
+    "choose_language": "gone: write it in your site's i18n/<lang>.yaml",
+    "languages": "gone: write it in your site's i18n/<lang>.yaml",
+}
 CATALOGUES = "i18n"  # the folder, in the theme and in a site
 REFERENCE = "en"  # the theme's catalogue whose keys are the words every language needs
 

@@ -6,6 +6,7 @@ demand. The build decides which tasks to render (rebuild.py) and where (parallel
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 import jinja2
 
-from . import cache, feeds, sitemap, structured
+from . import cache, feeds, i18n, sitemap, structured
 from . import config as config_stage
 from .errors import Diagnostic, KhabarError
 from .render import (
@@ -159,26 +160,38 @@ class Plan:
 
 
 def template_errors(fn: Callable[[], Any]) -> Any:
+    """Run `fn`; a template's error becomes one line naming the template and its line."""
     try:
         return fn()
     except jinja2.TemplateSyntaxError as exc:
         raise KhabarError([Diagnostic(exc.filename or exc.name or "template", exc.lineno,
                                       f"template syntax: {exc.message}")]) from None
     except jinja2.TemplateError as exc:
-        raise KhabarError([Diagnostic(template_origin(exc), getattr(exc, "lineno", None),
-                                      f"template: {exc}",
-                                      "check the variable names the template uses")]) from None
+        origin, line = template_origin(exc)
+        raise KhabarError([Diagnostic(origin, getattr(exc, "lineno", None) or line,
+                                      f"template: {exc}", _template_hint(exc))]) from None
 
 
-def template_origin(exc: BaseException) -> str:
+def _template_hint(exc: jinja2.TemplateError) -> str:
+    """For a word a site's own template still asks for by an old name, the new one."""
+    missing = re.search(r"has no attribute '(\w+)'", str(exc))
+    if missing and missing.group(1) in i18n.RENAMED:
+        old, new = missing.group(1), i18n.RENAMED[missing.group(1)]
+        return (f"the interface word '{old}' is now {new} (see the README's 'Languages and "
+                "interface words')")
+    return "check the variable names the template uses"
+
+
+def template_origin(exc: BaseException) -> tuple[str, int | None]:
+    """The innermost template in the traceback, and the line in it."""
     tb = exc.__traceback__
-    origin = "template"
+    origin, line = "template", None
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if name.endswith((".html", ".xml", ".opml")):
-            origin = name
+            origin, line = name, tb.tb_lineno
         tb = tb.tb_next
-    return origin
+    return origin, line
 
 
 def stylesheet(root: Path) -> bytes:

@@ -395,3 +395,19 @@ def test_a_template_asking_for_an_unknown_count_word_is_a_template_error(
     assert len(run.error_lines) == 1, run.err
     assert run.error_lines[0].startswith(f"{mini_site}/templates/404.html")
     assert "'photos' is not a count word of the fa catalogue" in run.error_lines[0]
+
+
+@pytest.mark.parametrize(("word", "told"), [
+    ("of", "the interface word 'of' is now part of 'page_of'"),
+    ("read_more", "the interface word 'read_more' is now gone: write it in your site's"),
+])
+def test_a_template_asking_for_an_old_word_is_told_the_new_one(
+        mini_site: Path, tmp_path: Path, cli: Callable[..., Run], word: str,
+        told: str) -> None:
+    write(mini_site / "templates" / "404.html", "{% extends 'base.html' %}\n"
+          "{% block main %}\n<p>{{ t." + word + " }}</p>{% endblock %}\n")
+    run = cli("build", "--site", mini_site, "--out", tmp_path / "out")
+    assert run.code == 1 and "Traceback" not in run.err
+    [line] = run.error_lines
+    assert line.startswith(f"{mini_site}/templates/404.html:3: error: template: "), line
+    assert f"(hint: {told}" in line, line
