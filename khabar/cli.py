@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .config import BASE_URL_HINT, SITE_FILE, url_problem
 from .errors import CommandError, KhabarError
+from .sources import SITE_FILE
+from .urls import BASE_URL_HINT, url_problem
 
 # The commands, with the one-line help that `khabar --help` and an unknown command show.
 COMMAND_HELP = {

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import locales, text, yamlsrc
 from .dates import CALENDARS, default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
+from .sources import SITE_FILE as SITE_FILE  # re-exported: where callers look for them
+from .urls import BASE_URL_HINT as BASE_URL_HINT
+from .urls import url_problem as url_problem
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
 # A base URL is written into every page, feed, sitemap and robots.txt: only plain RFC 3986
 # characters, so nothing in it can end an attribute, a tag or a line of robots.txt.
-_HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
-_PATH = re.compile(r"^(?:[A-Za-z0-9\-._~!$&()*+,;=:@/]|%[0-9A-Fa-f]{2})*$")
-BASE_URL_HINT = "write it like https://example.org/ or https://example.org/news/"
 
 
 @dataclass(frozen=True)
@@ -121,46 +118,6 @@ class SiteConfig:
         return self.root / "content"
 
 
-def url_problem(value: str) -> str | None:
-    """What keeps `value` from being a base URL (absolute http(s), no query, nothing that
-    needs escaping), or None: the one check for site.yaml's base_url and --base-url."""
-    shown = repr(value)
-    bad = next((c for c in value if c.isspace() or not c.isprintable()), None)
-    if bad is not None:
-        return f"{shown} contains a space or control character"
-    bad = next((c for c in value if c in "\"'<>`{}|^\\" or ord(c) > 126), None)
-    if bad is not None:
-        return f"{shown} contains {bad!r}, which a URL may not hold unescaped"
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError:
-        return f"{shown} is not a valid URL"
-    if parts.scheme not in ("http", "https") or not parts.netloc or "://" not in value:
-        return f"{shown} is not an absolute http(s) URL"
-    if parts.username is not None or parts.password is not None:
-        return f"{shown} holds a user name or password"
-    if not _valid_host(parts.hostname or "") or (port is not None and not 0 < port < 65536):
-        return f"{shown} has no valid host name"
-    if parts.query or parts.fragment or value.endswith(("?", "#")):
-        return f"{shown} has a ?query or #fragment, which a base URL cannot have"
-    if not _PATH.match(parts.path):
-        return f"{shown} has a character in its path that must be %-escaped, or a bad %-escape"
-    return None
-
-
-def _valid_host(host: str) -> bool:
-    """A DNS name (ASCII: punycode for others) or an IP address."""
-    if _HOST.match(host):
-        return True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-SITE_FILE = "site.yaml"
 
 LANGUAGE_KEYS = {"name", "dir", "translate_from", "calendar", "digits"}
 _TOP_KEYS = {"title", "description", "base_url", "timezone", "default_language", "languages",

@@ -27,9 +27,9 @@ from .render import (
     everything,
     pages,
     render_page,
-    theme_dir,
 )
 from .stories import Story
+from .theme import theme_dir
 from .urls import output_path
 from .write import Output, add_tree
 

@@ -20,16 +20,10 @@ from .i18n import Words
 from .markup import shorten
 from .stories import PENDING, Story
 from .taxonomy import Day, TermGroup, by_day, by_term, paginate
+from .theme import theme_dir as theme_dir  # re-exported: tests and themes use it
 from .urls import Urls
 
 RECENT_DAYS = 14
-
-
-def theme_dir() -> Path:
-    """The default theme: packaged as khabar/_theme, or the repository's templates/."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_theme"
-    return packaged if packaged.is_dir() else here.parent / "templates"
 
 
 def environment(site_root: Path, compiled: Path | None = None) -> jinja2.Environment:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 from .errors import Diagnostic
 
+SITE_FILE = "site.yaml"  # what makes a folder a site folder
+
 _OUTSIDE_HINT = "copy the file into the site; links that leave the site are not followed"
 
 

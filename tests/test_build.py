@@ -222,8 +222,8 @@ def test_publish_refuses_nothing_when_empty(tmp_path: Path) -> None:
 def test_parallel_rendering_matches_one_process(mini_site: Path, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch,
                                                 cli: Callable[..., Run]) -> None:
-    from khabar import build as build_stage
-    monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)  # the fixture site is small
+    from khabar import make as make_stage
+    monkeypatch.setattr(make_stage, "PARALLEL_MIN", 1)  # the fixture site is small
     build(mini_site, tmp_path / "one", parallel=False)
     build(mini_site, tmp_path / "many", parallel=True, clean=True)
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")
@@ -243,10 +243,10 @@ def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
                                                 cli: Callable[..., Run]) -> None:
     """Articles parsed (and their Markdown rendered) in worker processes: the same site,
     and the same errors, in the same order, as parsing them here."""
-    from khabar import build as build_stage
+    from khabar import make as make_stage
     from khabar import parallel
-    monkeypatch.setattr(build_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
-    monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(make_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
+    monkeypatch.setattr(make_stage, "PARALLEL_MIN", 1)
     build(mini_site, tmp_path / "one", parallel=False)
     build(mini_site, tmp_path / "many", parallel=True)
     assert snapshot(tmp_path / "one") == snapshot(tmp_path / "many")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import snapshot, write
 
-from khabar import build as build_stage
 from khabar import cache
+from khabar import make as make_stage
 from khabar.build import build
 
 
@@ -93,7 +93,7 @@ def test_incremental_equals_clean_after_each_edit(mini_site: Path, tmp_path: Pat
                                                   monkeypatch: pytest.MonkeyPatch,
                                                   workers: bool) -> None:
     if workers:  # the fixture site is too small for worker processes otherwise
-        monkeypatch.setattr(build_stage, "PARALLEL_MIN", 1)
+        monkeypatch.setattr(make_stage, "PARALLEL_MIN", 1)
     out = tmp_path / "incremental"
     first = build(mini_site, out)
     # a first build renders every page and feed; the rest (stylesheet, sitemaps, robots.txt,
