@@ -19,7 +19,7 @@ in this order:
   ones keep their shape (title, date, kind, tags, pending state: `shapes`): only the
   outputs whose last fingerprint covered a changed story are planned again.
 - **Anything else**: every output is planned and fingerprinted again; only those whose
-  fingerprint changed are rendered (build._Job).
+  fingerprint changed are rendered (make._Job).
 
 Either way the new tree equals a clean build's, byte for byte: tests/test_incremental.py
 and tests/test_rebuild_random.py check it after scripted and random edits.
