@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from . import __version__, dates
 from .config import Taxonomy
-from .render import FeedLinks, Link, PageSpec, SiteView, Wanted, everything
+from .render import FeedLinks, Link, PageKind, PageSpec, SiteView, Wanted, everything
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls
@@ -382,7 +382,7 @@ def links(site: SiteView) -> FeedLinks:
         lang = spec.lang if spec.lang in cfg.codes else cfg.default_language
         title = clean_line(cfg.title.get(lang, ""))
         out: list[Link] = []
-        if spec.key[0] == "term" and (lang, spec.key[1], spec.key[2]) in has_term:
+        if spec.kind is PageKind.TERM and (lang, spec.key[1], spec.key[2]) in has_term:
             tax, term = names[spec.key[1]], spec.key[2]
             name = clean_line(tax.terms[term].names[lang])
             out += [Link(f"{name} · {title} ({KIND_NAMES[k]})",

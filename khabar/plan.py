@@ -21,6 +21,7 @@ from .errors import Diagnostic, KhabarError
 from .render import (
     Contexts,
     Link,
+    PageKind,
     SiteView,
     StoryView,
     Wanted,
@@ -119,12 +120,12 @@ class Plan:
         """The file a page or feed is made from, as errors name it."""
         if task.kind == "page":
             spec = self.specs[task.index]
-            if spec.key[0] == "article":
+            if spec.kind is PageKind.ARTICLE:
                 story = next((s for s in self._versions.get(spec.key[1], [])
                               if s.lang == spec.lang), None)
                 if story is not None:
                     return story.path
-            if spec.key[0] in ("term", "taxonomy"):
+            if spec.kind in (PageKind.TERM, PageKind.TAXONOMY):
                 return f"{config_stage.SITE_FILE} (taxonomies.{spec.key[1]})"
             return f"the theme's {spec.template}"
         return f"{config_stage.SITE_FILE} and content/ (every story of the feed)"
@@ -139,7 +140,7 @@ class Plan:
         # (in the salt), the spec's own fields, and for an article page its story in every
         # language (structured data, the language switch): so this is all a page's
         # fingerprint needs, without building its context.
-        extra = self._versions.get(spec.key[1], []) if spec.key[0] == "article" else ()
+        extra = self._versions.get(spec.key[1], []) if spec.kind is PageKind.ARTICLE else ()
         return self._prints.of(spec.template, spec.route, spec.title, spec.description,
                                spec.indexable, sorted(spec.alternates.items()), spec.context,
                                extra)

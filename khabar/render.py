@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,19 @@ class StoryView:
     model: str
 
 
+class PageKind(StrEnum):
+    """What a page is: the first part of its key."""
+
+    HOME = "home"
+    BRIEFING = "briefing"  # one day
+    BRIEFINGS = "briefings"  # the list of days
+    ARTICLE = "article"
+    TAXONOMY = "taxonomy"  # the index of a taxonomy's terms
+    TERM = "term"
+    ROOT = "root"  # the language chooser at the site's root
+    NOT_FOUND = "404"
+
+
 @dataclass
 class PageSpec:
     """A page before rendering: where it goes, which template, and its own context."""
@@ -90,12 +104,17 @@ class PageSpec:
     route: str
     lang: str
     template: str
-    key: tuple[str, ...]
+    key: tuple[str, ...]  # (PageKind, ...what names it within its kind): the same page
+    #                       in every language has the same key
     title: str
     context: dict[str, Any]
     description: str = ""
     indexable: bool = True
     alternates: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> PageKind:
+        return PageKind(self.key[0])
 
 
 @dataclass(frozen=True)
@@ -186,11 +205,11 @@ def pages(site: SiteView, want: Wanted = everything) -> list[PageSpec]:
         specs.extend(_language_pages(site, language.code, want))
     specs.append(_root(site))
     specs.append(PageSpec(route=site.urls.not_found(), lang=site.config.default_language,
-                          template="404.html", key=("404",), title="404", context={},
+                          template="404.html", key=(PageKind.NOT_FOUND,), title="404", context={},
                           indexable=False))
     by_key: dict[tuple[str, ...], dict[str, str]] = {}
     for spec in specs:
-        if spec.indexable and spec.key[0] != "root":
+        if spec.indexable and spec.kind is not PageKind.ROOT:
             by_key.setdefault(spec.key, {})[spec.lang] = spec.route
     for spec in specs:
         if spec.indexable:
@@ -246,22 +265,23 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
     home_ctx = {} if not want(route) else briefing_context(0) if days else {
         "day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
         "older": None, "recent": []}
-    yield PageSpec(route, lang, "home.html", ("home",), site_title, home_ctx,
+    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title, home_ctx,
                    description=cfg.description.get(lang, ""))
     for i, d in enumerate(days):
         route = urls.briefing(lang, d.day)
         if want(route):
-            yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()),
+            yield PageSpec(route, lang, "briefing.html", (PageKind.BRIEFING, d.day.isoformat()),
                            f"{t['briefing']}{t['colon']}{day_link(i).label}",
                            briefing_context(i))
         else:
-            yield PageSpec(route, lang, "briefing.html", ("briefing", d.day.isoformat()), "", {})
+            yield PageSpec(route, lang, "briefing.html",
+                           (PageKind.BRIEFING, d.day.isoformat()), "", {})
     route = urls.briefings(lang)
-    yield PageSpec(route, lang, "briefings.html", ("briefings",), t["briefings"],
+    yield PageSpec(route, lang, "briefings.html", (PageKind.BRIEFINGS,), t["briefings"],
                    {"days": [day_link(i) for i in range(len(days))]} if want(route) else {})
     for s in stories:
         route = urls.article(lang, s.slug)
-        yield PageSpec(route, lang, "article.html", ("article", s.slug),
+        yield PageSpec(route, lang, "article.html", (PageKind.ARTICLE, s.slug),
                        s.title, {"story": views[s.slug]} if want(route) else {},
                        description=shorten(s.summary, 200), indexable=s.state != PENDING)
     for tax in cfg.taxonomies:
@@ -274,7 +294,7 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
                 Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
                      count=len(g.stories)) for g in ranked]}
         yield PageSpec(route, lang, "taxonomy.html",
-                       ("taxonomy", tax.key), tax.title.get(lang, tax.key), ctx)
+                       (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key), ctx)
         for g in groups:
             chunks = paginate(g.stories, cfg.per_page)
             name = v.term_name(tax, g.term)
@@ -284,7 +304,7 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
                     f"{name} ({v.words.format('page_n', n=v.number(n))})"
                 if not want(route):
                     yield PageSpec(route, lang, "term.html",
-                                   ("term", tax.key, g.term, str(n)), title, {})
+                                   (PageKind.TERM, tax.key, g.term, str(n)), title, {})
                     continue
 
                 def page_link(k: int, tax_key: str = tax.key, term: str = g.term) -> Link:
@@ -303,14 +323,14 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
                               and any(x.term == g.term for x in site.terms[o.code][tax.key])],
                 }
                 yield PageSpec(route, lang, "term.html",
-                               ("term", tax.key, g.term, str(n)), title, ctx)
+                               (PageKind.TERM, tax.key, g.term, str(n)), title, ctx)
 
 
 def _root(site: SiteView) -> PageSpec:
     cfg, urls = site.config, site.urls
     choices = [Link(cfg.title.get(lang.code, ""), urls.href(urls.home(lang.code)),
                     lang=lang.code, dir=lang.dir, note=lang.name) for lang in cfg.languages]
-    return PageSpec(urls.root(), cfg.default_language, "root.html", ("root",),
+    return PageSpec(urls.root(), cfg.default_language, "root.html", (PageKind.ROOT,),
                     cfg.title.get(cfg.default_language, ""), {"choices": choices},
                     alternates={lang.code: urls.home(lang.code) for lang in cfg.languages})
 
@@ -372,7 +392,7 @@ class Contexts:
         switch = [Link(cfg.language(code).name, urls.href(route), lang=code,
                        dir=cfg.language(code).dir)
                   for code, route in spec.alternates.items() if code != spec.lang]
-        if spec.key[0] == "article" and not switch:
+        if spec.kind is PageKind.ARTICLE and not switch:
             # a translation's page: lead to the original even when this one is pending
             switch = [Link(o.name, urls.href(urls.article(o.code, spec.key[1])), lang=o.code,
                            dir=o.dir) for o in cfg.languages if o.code != spec.lang

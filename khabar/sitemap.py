@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from . import dates
-from .render import PageSpec, SiteView
+from .render import PageKind, PageSpec, SiteView
 from .stories import PENDING
 from .text import clean_line
 
@@ -52,14 +52,14 @@ def locations(site: SiteView, specs: Sequence[PageSpec]) -> tuple[Location, ...]
             continue
         alternates: tuple[tuple[str, str], ...] = ()
         # the root leads to every home but is none of them: it has no alternates of its own
-        if spec.key[0] != "root" and len(spec.alternates) > 1:
+        if spec.kind is not PageKind.ROOT and len(spec.alternates) > 1:
             pairs = [(code, urls.absolute(r)) for code, r in sorted(spec.alternates.items())]
             default = spec.alternates.get(cfg.default_language)
             if default is not None:
                 pairs.append(("x-default", urls.absolute(default)))
             alternates = tuple(pairs)
         lastmod = ""
-        if spec.key[0] == "article" and (spec.lang, spec.key[1]) in modified:
+        if spec.kind is PageKind.ARTICLE and (spec.lang, spec.key[1]) in modified:
             lastmod = dates.iso(modified[(spec.lang, spec.key[1])])
         out.append(Location(urls.absolute(spec.route), lastmod, alternates))
     return tuple(out)

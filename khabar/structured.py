@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import dates
 from .markup import shorten
-from .render import PageSpec, SiteView
+from .render import PageKind, PageSpec, SiteView
 from .stories import MACHINE, PENDING, Story
 from .text import clean_line
 
@@ -73,7 +73,7 @@ def heads(site: SiteView) -> Callable[[PageSpec], Head]:
         title = clean_line(spec.title) or site_name
         description = clean_line(spec.description or cfg.description.get(lang, ""))
         url = urls.absolute(spec.route)
-        story = stories.get((lang, spec.key[1])) if spec.key[0] == "article" else None
+        story = stories.get((lang, spec.key[1])) if spec.kind is PageKind.ARTICLE else None
         meta = [Meta("property", "og:site_name", site_name),
                 Meta("property", "og:title", title),
                 Meta("property", "og:type", "article" if story else "website"),
