@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .. import __version__, content, text, yamlsrc
+from .. import __version__, content, frontmatter, text, yamlsrc
 from .. import config as config_stage
 from ..errors import CommandError, Diagnostic, KhabarError
 from .engine import INSTALL_HINT, ModelMissing, Translator
@@ -215,9 +215,9 @@ _FrontMatterDumper.add_representer(
 
 def _front_matter(article: content.Article) -> dict[str, Any]:
     raw = article.file.read_text(encoding="utf-8")
-    parts = content.split_front_matter(raw)
+    parts = frontmatter.split_front_matter(raw)
     assert parts is not None  # it was validated when loaded
-    data = yamlsrc.load(content.remove_controls(parts[0])[0])  # as content.read reads it
+    data = yamlsrc.load(frontmatter.remove_controls(parts[0])[0])  # as content.read reads it
     return _plain(data) if isinstance(data, dict) else {}
 
 
