@@ -278,9 +278,8 @@ def prepare(site: Path, state: State, quick: str, build_id: str, *,
             bulk = pack(state.articles, state.markdown)  # time to start afresh
     elif bulk is None:
         bulk = pack(state.articles, state.markdown)
-    for stale in where.glob(".*.*"):  # temporary names left by a build killed mid-way
-        if stale.name.split(".")[1] in (BULK_FILE.split(".")[0], STATE_FILE.split(".")[0],
-                                        OUTPUTS_FILE.split(".")[0], QUICK_FILE.split(".")[0]):
+    for name in (BULK_FILE, STATE_FILE, OUTPUTS_FILE, QUICK_FILE):
+        for stale in where.glob(f".{name}.*"):  # Pending's names, left by a killed build
             stale.unlink(missing_ok=True)
     pending = Pending()
     try:

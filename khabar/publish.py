@@ -89,18 +89,19 @@ def swap_in(stage: Path, out: Path, work: Path) -> Path | None:
     return old
 
 
-def stage(work: Path, spare_id: str | None) -> Path:
-    """A new stage folder: the spare tree when it is the build `spare_id` (renamed, so a
-    stage killed half-way is never taken for a spare), else an empty folder."""
+def stage(work: Path, spare_id: str | None) -> tuple[Path, bool]:
+    """A new stage folder, and whether it is the spare tree: the spare when it is the build
+    `spare_id` (renamed, so a stage killed half-way is never taken for a spare), else an
+    empty folder."""
     spare = work / SPARE
     if spare_id is not None and spare.is_dir() and marked(spare) == spare_id:
         path = Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=work))
         os.rmdir(path)
         os.rename(spare, path)
-        return path
+        return path, True
     if spare.exists():
         retire(spare, work, keep=False)
-    return Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=work))
+    return Path(tempfile.mkdtemp(prefix=STAGE_PREFIX, dir=work)), False
 
 
 def retire(tree: Path, work: Path, keep: bool) -> None:

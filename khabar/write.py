@@ -118,11 +118,11 @@ class Staging:
         self.out = out.resolve()
         self.build_id = build_id
         self.work = work
-        self.root = publish.stage(work, spare[0] if spare else None)
+        self.root, adopted = publish.stage(work, spare[0] if spare else None)
         self._made: set[Path] = {self.root}
         # what the tree lacks of the output's files (None: all of them)
         self.lacking: frozenset[str] | None = None
-        if spare is not None and any(self.root.iterdir()):
+        if spare is not None and adopted:
             self.lacking = spare[1] | {MARKER}
             for rel in sorted(self.lacking):
                 self._remove(rel)

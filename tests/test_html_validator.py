@@ -41,12 +41,18 @@ def test_example_site_is_valid_html(built_sites: dict[str, Path],
     assert errors == [], "\n".join(errors)
 
 
-def test_hostile_site_is_valid_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    site = tmp_path / "hostile"
-    shutil.copytree(SITES / "hostile", site)
+def fixture_site_errors(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                        at_least: int) -> list[str]:
+    """Build a copy of tests/sites/NAME (at least `at_least` pages) and check every page."""
+    site = tmp_path / name
+    shutil.copytree(SITES / name, site)
     result = build(site, tmp_path / "out")
-    assert result.pages > 20
-    errors = nu_errors(tmp_path / "out", capsys)
+    assert result.pages > at_least
+    return nu_errors(tmp_path / "out", capsys)
+
+
+def test_hostile_site_is_valid_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    errors = fixture_site_errors("hostile", tmp_path, capsys, at_least=20)
     assert errors == [], f"{len(errors)} messages:\n" + "\n".join(errors)
 
 
@@ -70,9 +76,5 @@ def test_four_language_site_is_valid_html(tmp_path: Path, capsys: pytest.Capture
                                           ) -> None:
     """Persian, English, Arabic and French pages (tests/sites/polyglot): each page's lang
     and dir, the language switch with three links, the other names in <bdi>."""
-    site = tmp_path / "polyglot"
-    shutil.copytree(SITES / "polyglot", site)
-    result = build(site, tmp_path / "out")
-    assert result.pages > 60
-    errors = nu_errors(tmp_path / "out", capsys)
+    errors = fixture_site_errors("polyglot", tmp_path, capsys, at_least=60)
     assert errors == [], f"{len(errors)} messages:\n" + "\n".join(errors)
