@@ -11,8 +11,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import locales, text, yamlsrc
-from .dates import CALENDARS, default_calendar
+from .dates import default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
+from .options import SITE, choices, default, keys_under
 from .sources import SITE_FILE as SITE_FILE  # re-exported: where callers look for them
 from .urls import BASE_URL_HINT as BASE_URL_HINT
 from .urls import url_problem as url_problem
@@ -82,8 +83,18 @@ class Taxonomy:
 
 @dataclass(frozen=True)
 class FeedSettings:
-    items: int = 20
-    full_content: bool = True
+    items: int = default(SITE, "feeds.items")
+    full_content: bool = default(SITE, "feeds.content") == "full"
+    terms_full_content: bool = default(SITE, "feeds.terms") == "full"
+
+
+@dataclass(frozen=True)
+class MarkdownSettings:
+    """Python-Markdown extensions a site adds to the built-in ones (markup.py), with
+    their options: plain values, as YAML gave them."""
+
+    extensions: tuple[str, ...] = ()
+    extension_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,8 +107,9 @@ class SiteConfig:
     default_language: str
     languages: tuple[Language, ...]
     taxonomies: tuple[Taxonomy, ...]
-    per_page: int = 20
+    per_page: int = default(SITE, "per_page")
     feeds: FeedSettings = FeedSettings()
+    markdown: MarkdownSettings = MarkdownSettings()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -119,16 +131,14 @@ class SiteConfig:
 
 
 
-LANGUAGE_KEYS = {"name", "dir", "translate_from", "calendar", "digits"}
-_TOP_KEYS = {"title", "description", "base_url", "timezone", "default_language", "languages",
-             "taxonomies", "per_page", "feeds"}
+LANGUAGE_KEYS = keys_under(SITE, "languages.CODE")
 
 
 class _Reader:
     """Typed access to one YAML mapping that records every problem with its line."""
 
     def __init__(self, data: yamlsrc.LineDict, where: str, path: str, errors: Collector,
-                 allowed: set[str]) -> None:
+                 allowed: set[str] | frozenset[str]) -> None:
         self.data, self.where, self.path, self.errors = data, where, path, errors
         for key, line in data.duplicates:
             errors.error(path, line, f"{where}: key '{key}' is given twice",
@@ -246,14 +256,14 @@ def load(site_dir: Path) -> SiteConfig:
 
 def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     errors = Collector()
-    top = _Reader(data, "", shown, errors, _TOP_KEYS)
+    top = _Reader(data, "", shown, errors, keys_under(SITE, ""))
 
     languages = _languages(top, errors, shown)
     codes = tuple(lang.code for lang in languages)
 
-    default = top.string("default_language", required=False, default=codes[0] if codes else "")
-    if codes and default not in codes:
-        top.error("default_language", f"'{default}' is not one of the languages",
+    first = top.string("default_language", required=False, default=codes[0] if codes else "")
+    if codes and first not in codes:
+        top.error("default_language", f"'{first}' is not one of the languages",
                   f"use one of: {', '.join(codes)}")
 
     base_url = top.string("base_url")
@@ -262,7 +272,7 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
         top.error("base_url", problem, BASE_URL_HINT)
     base_url = base_url.rstrip("/") + "/"
 
-    tz = top.string("timezone", required=False, default="UTC")
+    tz = top.string("timezone", required=False, default=default(SITE, "timezone"))
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -271,23 +281,86 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
 
     title = top.per_language("title", codes)
     description = top.per_language("description", codes, required=False)
-    per_page = top.integer("per_page", 20)
-
-    feeds = FeedSettings()
-    feeds_map = top.mapping("feeds", required=False)
-    if feeds_map is not None:
-        fr = _Reader(feeds_map, "feeds", shown, errors, {"items", "content"})
-        mode = fr.string("content", required=False, default="full")
-        if mode not in ("full", "summary"):
-            fr.error("content", f"'{mode}' is neither 'full' nor 'summary'",
-                     "full puts whole stories in the feeds, summary only their summaries")
-        feeds = FeedSettings(items=fr.integer("items", 20), full_content=mode != "summary")
-
+    per_page = top.integer("per_page", default(SITE, "per_page"))
+    feeds = _feeds(top, errors, shown)
+    markdown = _markdown(top, errors, shown)
     taxonomies = _taxonomies(top, errors, shown, codes)
     errors.raise_if_any()
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
-                      timezone=tz, default_language=default, languages=languages,
-                      taxonomies=taxonomies, per_page=per_page, feeds=feeds)
+                      timezone=tz, default_language=first, languages=languages,
+                      taxonomies=taxonomies, per_page=per_page, feeds=feeds,
+                      markdown=markdown)
+
+
+def _feeds(top: _Reader, errors: Collector, shown: str) -> FeedSettings:
+    feeds_map = top.mapping("feeds", required=False)
+    if feeds_map is None:
+        return FeedSettings()
+    fr = _Reader(feeds_map, "feeds", shown, errors, keys_under(SITE, "feeds"))
+    modes = {}
+    for key in ("content", "terms"):
+        mode = fr.string(key, required=False, default=default(SITE, f"feeds.{key}"))
+        if mode not in choices(SITE, f"feeds.{key}"):
+            fr.error(key, f"'{mode}' is neither 'full' nor 'summary'",
+                     "full puts whole stories in the feeds, summary only their summaries")
+            mode = default(SITE, f"feeds.{key}")
+        modes[key] = mode == "full"
+    return FeedSettings(items=fr.integer("items", default(SITE, "feeds.items")),
+                        full_content=modes["content"], terms_full_content=modes["terms"])
+
+
+def _markdown(top: _Reader, errors: Collector, shown: str) -> MarkdownSettings:
+    """`markdown: {extensions: [...], extension_configs: {...}}`, every extension loaded
+    once here, so that one not installed or given a wrong option is an error on its line
+    rather than a traceback in the middle of a build."""
+    md_map = top.mapping("markdown", required=False)
+    if md_map is None:
+        return MarkdownSettings()
+    r = _Reader(md_map, "markdown", shown, errors, keys_under(SITE, "markdown"))
+    names: list[str] = []
+    listed = md_map.get("extensions", [])
+    if not isinstance(listed, list) or not all(isinstance(n, str) and n.strip()
+                                               for n in listed):
+        r.error("extensions", "must be a list of extension names",
+                "write e.g. `extensions: [abbr, pymdownx.tilde]`")
+        listed = []
+    configs: dict[str, dict[str, Any]] = {}
+    given = r.mapping("extension_configs", required=False)
+    if given is not None:
+        for name, options in given.items():
+            if name not in listed:
+                errors.error(shown, given.line_of(name), f"markdown.extension_configs: "
+                             f"'{name}' is not in markdown.extensions",
+                             f"add {name} to markdown.extensions, or remove its options")
+            elif not isinstance(options, dict):
+                errors.error(shown, given.line_of(name), f"markdown.extension_configs."
+                             f"{name}: must be a mapping of option: value",
+                             "e.g. `pymdownx.tilde: {subscript: false}`")
+            else:
+                configs[name] = _plain(options)
+    from .markup import extension_problem  # Python-Markdown: only for a site that has this
+
+    for i, name in enumerate(listed):
+        name = name.strip()
+        line = listed.line_of(i) if isinstance(listed, yamlsrc.LineList) else r.line(
+            "extensions")
+        problem = extension_problem(name, configs.get(name, {}))
+        if problem:
+            errors.error(shown, line, f"markdown.extensions: {name}: {problem}",
+                         "install it in the environment Khabar runs in (pip install ...), "
+                         "or check its name and options in its documentation")
+        elif name not in names:
+            names.append(name)
+    return MarkdownSettings(tuple(names), configs)
+
+
+def _plain(value: Any) -> Any:
+    """YAML's values without their line numbers: what an extension is given."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, ...]:
@@ -311,8 +384,8 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
                          f"from, has no language '{code}'",
                          "use an ISO 639 code with an optional region, e.g. ar, fr, fa-AF "
                          "(prs, Dari, works too)")
-        direction = r.string("dir", required=False, default="ltr")
-        if direction not in ("rtl", "ltr"):
+        direction = r.string("dir", required=False, default=default(SITE, "languages.CODE.dir"))
+        if direction not in choices(SITE, "languages.CODE.dir"):
             r.error("dir", f"'{direction}' is neither rtl nor ltr",
                     "rtl for Persian, Arabic, Hebrew...; ltr for English and most others")
         name = r.string("name", required=False, default=code)
@@ -325,17 +398,18 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
                     "name the language its articles are translated from, e.g. fa, or "
                     "remove the key")
         calendar = r.string("calendar", required=False, default=default_calendar(code))
-        if calendar not in CALENDARS:
+        if calendar not in choices(SITE, "languages.CODE.calendar"):
             r.error("calendar", f"'{calendar}' is not a calendar Khabar knows",
                     "persian (Solar Hijri, the default for fa) or gregorian (the default for "
                     "every other language)")
             calendar = default_calendar(code)
-        digits = r.string("digits", required=False, default="native")
-        if digits not in locales.DIGITS:
+        digits = r.string("digits", required=False,
+                          default=default(SITE, "languages.CODE.digits"))
+        if digits not in choices(SITE, "languages.CODE.digits"):
             r.error("digits", f"'{digits}' is neither native nor latin",
                     "native: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic "
                     "١٢٣ for ar); latin: 123")
-            digits = "native"
+            digits = default(SITE, "languages.CODE.digits")
         out.append(Language(code, _shown(name, code), direction, source, calendar, digits))
     if not out:
         errors.error(shown, langs_map.line, "languages: at least one language is needed",
@@ -361,7 +435,8 @@ def _taxonomies(top: _Reader, errors: Collector, shown: str, codes: tuple[str, .
                          f"taxonomies.{key}: must be a mapping with title and terms",
                          f"e.g. {key}: {{title: {{...}}, terms: {{...}}}}")
             continue
-        r = _Reader(spec, f"taxonomies.{key}", shown, errors, {"title", "terms"})
+        r = _Reader(spec, f"taxonomies.{key}", shown, errors,
+                    keys_under(SITE, "taxonomies.KEY"))
         title = r.per_language("title", codes)
         terms_map = r.mapping("terms", required=False)
         terms: dict[str, Term] = {}
@@ -388,7 +463,8 @@ def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Colle
         errors.error(shown, line, f"{where}.{slug}: must be a mapping",
                      "e.g. {iso: TR} or {fa: ..., en: ...}")
         return None
-    r = _Reader(spec, f"{where}.{slug}", shown, errors, {"iso", "aliases", *codes})
+    r = _Reader(spec, f"{where}.{slug}", shown, errors,
+                (keys_under(SITE, "taxonomies.KEY.terms.SLUG") - {"CODE"}) | set(codes))
     names: dict[str, str] = {}
     iso = r.string("iso", required=False) or None
     if iso is not None:

@@ -21,11 +21,12 @@ from .frontmatter import Fields, remove_controls
 from .frontmatter import Source as Source
 from .frontmatter import Translation as Translation
 from .frontmatter import split_front_matter as split_front_matter
+from .options import FRONT_MATTER, choices, default, keys_under
 from .sources import site_files
 
-KINDS = ("article", "brief")
+KINDS = choices(FRONT_MATTER, "kind")
 BRIEF_MAX_CHARS = 1200
-_BASE_KEYS = {"title", "date", "updated", "summary", "kind", "draft", "source", "translation"}
+_BASE_KEYS = keys_under(FRONT_MATTER, "") - {"KEY"}  # KEY: each taxonomy's own field
 _FILENAME = re.compile(r"^(?P<slug>.+)\.(?P<lang>[^.]+)\.md$")
 _INHERIT_HINT = "remove the line: a translation takes date, kind and tags from its original"
 
@@ -360,7 +361,7 @@ def read(path: Path, config: SiteConfig, errors: Collector,
     may_inherit = "translation" in fm or config.language(lang).translate_from is not None
     date = fields.date("date", tz, required=not may_inherit)
     updated = fields.date("updated", tz)
-    kind = fields.string("kind") or "article"
+    kind = fields.string("kind") or default(FRONT_MATTER, "kind")
     if kind not in KINDS:
         fields.err("kind", f"kind '{kind}' is not one of {', '.join(KINDS)}",
                    "write kind: article, or kind: brief for a headline with at most a short "

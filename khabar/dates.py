@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import DateTimeFormat
 
 from . import locales
+from .options import SITE, choices
 from .text import ascii_digits
 
 JALALI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "شهریور",
@@ -71,7 +72,7 @@ def day_of(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-CALENDARS = ("persian", "gregorian")  # site.yaml's `calendar:` choices
+CALENDARS = choices(SITE, "languages.CODE.calendar")
 
 # Month names of the Solar Hijri (Persian) calendar, which CLDR has but Babel does not
 # ship: Iran's, Afghanistan's (Dari; Pashto keeps the same zodiac names in its own

@@ -9,11 +9,10 @@ a site); JSON Feed is serialised by `json`, which cannot produce invalid JSON.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +29,7 @@ from .urls import FEED_TYPES, Urls
 KINDS = ("rss", "atom", "json")
 TEMPLATES = {"rss": "feeds/rss.xml", "atom": "feeds/atom.xml"}
 ITEM_TEMPLATES = {"rss": "feeds/rss-item.xml", "atom": "feeds/atom-entry.xml"}
+ITEM_HTML = "feeds/_item.html"  # the macros that make an entry's HTML, in every format
 KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 # The category scheme that marks a translated entry's provenance (machine or reviewed).
 TRANSLATION_SCHEME = "urn:khabar:translation"
@@ -66,9 +66,9 @@ class Entry:
     url: str
     lang: str
     title: str
-    summary: str       # plain text
-    summary_html: str  # the summary as HTML, with the provenance notice
-    content_html: str  # the full body with the provenance notice; "" in summary feeds
+    summary: str  # plain text
+    body_html: str  # the story's HTML; "" in summary feeds (the theme's feeds/_item.html
+    #                 puts the provenance notice and other versions' links around it)
     published: datetime
     updated: datetime
     categories: tuple[Category, ...]
@@ -158,20 +158,6 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
     original = next((v for v in versions if v.lang == s.original_lang), None) \
         if s.original_lang != lang else None
     engine, model = _engine(s)
-    lead = ""
-    if s.state in (MACHINE, REVIEWED):
-        parts = [html.escape(t[s.state])] + [html.escape(x) for x in (engine, model) if x]
-        origin = ""
-        if original is not None:
-            origin = (f' · <a href="{html.escape(original.url)}" hreflang="{original.lang}">'
-                      f'{html.escape(t["original"] + t["colon"])}{html.escape(original.name)}</a>')
-        lead = f"<p><em>{' · '.join(parts)}</em>{origin}</p>\n"
-        if s.stale:
-            lead += f"<p><em>{html.escape(t['stale'])}</em></p>\n"
-    tail = "".join(
-        f'<p><a href="{html.escape(v.url)}" hreflang="{v.lang}" lang="{v.lang}">'
-        f'{html.escape(v.name)}</a></p>\n'
-        for v in versions if v is not original)
     summary = clean_line(s.summary)
     body = strip_controls(s.html).strip()  # letters as written; only controls go
     categories = tuple(
@@ -181,8 +167,7 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
     return Entry(
         slug=s.slug, id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
-        summary_html=lead + (f"<p>{html.escape(summary)}</p>\n" if summary else "") + tail,
-        content_html=lead + body + "\n" + tail if cfg.feeds.full_content else "",
+        body_html=body,
         published=s.date, updated=max(s.updated or s.date, s.date),
         categories=categories, state=s.state,
         state_label=t[s.state] if s.state in (MACHINE, REVIEWED) else "", stale=s.stale,
@@ -207,18 +192,25 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
     for language in cfg.languages:
         lang = language.code
         title = clean_line(cfg.title.get(lang, ""))
-        made: dict[str, Entry] = {}  # each story's entry is made once, shared by its feeds
+        # each story's entry is made once, shared by its feeds (full text, or summary only)
+        made: dict[tuple[str, bool], Entry] = {}
 
-        def pick(stories: Sequence[Story], made: dict[str, Entry] = made) -> tuple[Entry, ...]:
+        def pick(stories: Sequence[Story], full: bool,
+                 made: dict[tuple[str, bool], Entry] = made) -> tuple[Entry, ...]:
             chosen: list[Entry] = []
             for s in stories:  # newest first already: stop at the limit
                 if len(chosen) >= limit:
                     break
                 if s.state == PENDING:
                     continue
-                if s.slug not in made:
-                    made[s.slug] = _entry(site, s, published)
-                chosen.append(made[s.slug])
+                entry = made.get((s.slug, full))
+                if entry is None:
+                    whole = made.get((s.slug, True))
+                    if whole is None:
+                        whole = made[(s.slug, True)] = _entry(site, s, published)
+                    entry = made[(s.slug, full)] = whole if full else \
+                        replace(whole, body_html="")
+                chosen.append(entry)
             return tuple(chosen)
 
         feeds.append(Feed(
@@ -226,7 +218,7 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
             description=clean_line(cfg.description.get(lang, "")) or title,
             home=urls.absolute(urls.home(lang)),
             urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
-            entries=pick(site.stories[lang]) if wanted(lang) else ()))
+            entries=pick(site.stories[lang], cfg.feeds.full_content) if wanted(lang) else ()))
         colon = site.words[lang].plain["colon"]
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
@@ -239,7 +231,8 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},
                     author=title,
-                    entries=pick(group.stories) if wanted(lang, tax.key, group.term) else ()))
+                    entries=pick(group.stories, cfg.feeds.terms_full_content)
+                    if wanted(lang, tax.key, group.term) else ()))
     return tuple(feeds)
 
 
@@ -251,7 +244,7 @@ Fragments = dict[tuple[int, str], bytes]  # (id of an Entry, kind): its item, UT
 _ITEM_MARK = re.compile(r"<!--khabar-item-(\d+)-->")
 
 
-def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
+def render_feed(feed: Feed, kind: str, env: jinja2.Environment, words: Mapping[str, str],
                 fragments: Fragments | None = None) -> bytes:
     """One feed file. RSS and Atom from the theme's templates, JSON Feed from `json`.
 
@@ -262,7 +255,7 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
     """
     memo: Fragments = {} if fragments is None else fragments
     if kind == "json":
-        return json_feed(feed, memo)
+        return json_feed(feed, env, words, memo)
     item_template = env.get_template(ITEM_TEMPLATES[kind])
     items: list[bytes] = []
     for e in feed.entries:
@@ -270,7 +263,7 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
         data = memo.get(key)
         if data is None:
             data = memo[key] = item_template.render(
-                e=e, scheme=TRANSLATION_SCHEME).encode("utf-8")
+                e=e, t=words, scheme=TRANSLATION_SCHEME).encode("utf-8")
         items.append(data)
     template = env.get_template(TEMPLATES[kind])
     envelope = template.render(
@@ -284,10 +277,11 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment,
     return b"".join(out)
 
 
-def json_item(e: Entry) -> dict[str, Any]:
-    """One JSON Feed item; Khabar's own data (provenance, other versions) under `_khabar`."""
+def json_item(e: Entry, content_html: str) -> dict[str, Any]:
+    """One JSON Feed item; Khabar's own data (provenance, other versions) under `_khabar`.
+    `content_html` is the theme's (feeds/_item.html)."""
     item: dict[str, Any] = {"id": e.id, "url": e.url, "title": e.title}
-    item["content_html"] = e.content_html or e.summary_html
+    item["content_html"] = content_html
     if e.summary:
         item["summary"] = e.summary
     item["date_published"] = e.published_iso
@@ -312,16 +306,20 @@ def json_item(e: Entry) -> dict[str, Any]:
     return item
 
 
-def json_feed(feed: Feed, fragments: Fragments | None = None) -> bytes:
+def json_feed(feed: Feed, env: jinja2.Environment, words: Mapping[str, str],
+              fragments: Fragments | None = None) -> bytes:
     """JSON Feed 1.1, put together from items serialised once each."""
     memo: Fragments = {} if fragments is None else fragments
+    macros = env.get_template(ITEM_HTML).module
     items: list[bytes] = []
     for e in feed.entries:
         key = (id(e), "json")
         data = memo.get(key)
         if data is None:
             # no indent: json's C encoder only runs without one (several times faster)
-            data = memo[key] = json.dumps(json_item(e), ensure_ascii=False).encode("utf-8")
+            html = getattr(macros, "content" if e.body_html else "summary")(e, words)
+            data = memo[key] = json.dumps(json_item(e, str(html)),
+                                          ensure_ascii=False).encode("utf-8")
         items.append(data)
     doc: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
@@ -338,7 +336,8 @@ def files(site: SiteView, env: jinja2.Environment, feeds: Sequence[Feed] | None 
     feeds = catalogue(site) if feeds is None else feeds
     for feed in feeds:
         for kind in KINDS:
-            yield route(feed, kind), render_feed(feed, kind, env)
+            yield route(feed, kind), render_feed(feed, kind, env,
+                                                 site.words[feed.lang].plain)
     yield site.urls.opml(), opml(site, feeds, env)
 
 

@@ -15,9 +15,11 @@ from urllib.parse import quote
 from . import dates, text, yamlsrc
 from .config import SiteConfig
 from .errors import Collector
+from .options import FRONT_MATTER, choices, default, keys_under
 
-STATUSES = ("machine", "reviewed")
-TRANSLATION_KEYS = {"from", "source_sha256", "engine", "model", "status", "output_sha256"}
+STATUSES = choices(FRONT_MATTER, "translation.status")
+TRANSLATION_KEYS = keys_under(FRONT_MATTER, "translation")
+_SOURCE_KEYS = keys_under(FRONT_MATTER, "source")
 # C0 controls but tab, LF and CR; DEL; C1 controls (NEL too, which YAML takes for a line
 # break): YAML refuses a file holding any of them, and nobody means one in a title.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -157,7 +159,7 @@ class Fields:
             self.err("source", "field 'source' must be {name: ..., url: ...}",
                      "e.g. source: {name: Negah-e No, url: https://example.org/a}")
             return None
-        unknown = set(value) - {"name", "url"}
+        unknown = set(value) - _SOURCE_KEYS
         if unknown:
             self.err("source", f"source: unknown key(s) {', '.join(sorted(unknown))}",
                      "a source has only name and url")
@@ -222,7 +224,7 @@ class Fields:
             self.err("translation", f"translation.from '{origin}' is not another language "
                      "of the site", f"one of {', '.join(c for c in config.codes if c != lang)}",
                      line=value.line_of("from"))
-        status = str(value.get("status", "machine"))
+        status = str(value.get("status", default(FRONT_MATTER, "translation.status")))
         if status not in STATUSES:
             self.err("translation", f"translation.status '{status}' is not machine or reviewed",
                      "write status: reviewed once a person has checked it",

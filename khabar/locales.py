@@ -12,6 +12,8 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.numbers import format_decimal
 
+from .options import SITE, choices
+
 # The digit zero of each decimal numbering system CLDR names (the other nine follow it in
 # Unicode). Babel formats numbers with Latin digits in every numbering system, giving only
 # the separators: the digits are put in here.
@@ -21,7 +23,7 @@ _ZEROS = {
     "telu": "\u0c66", "knda": "\u0ce6", "mlym": "\u0d66", "thai": "\u0e50", "laoo": "\u0ed0",
     "tibt": "\u0f20", "mymr": "\u1040", "khmr": "\u17e0", "mong": "\u1810",
 }
-DIGITS = ("native", "latin")  # site.yaml's `digits:` choices
+DIGITS = choices(SITE, "languages.CODE.digits")
 PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
 

@@ -156,8 +156,9 @@ class Plan:
         if task.kind == "page":
             spec = self.specs[task.index]
             return render_page(self.env, spec.template, self.contexts.of(spec))
-        return feeds.render_feed(self.feeds[task.index], task.feed_format, self.env,
-                                 self.fragments)
+        feed = self.feeds[task.index]
+        return feeds.render_feed(feed, task.feed_format, self.env,
+                                 self.site.words[feed.lang].plain, self.fragments)
 
 
 def template_errors(fn: Callable[[], Any]) -> Any:

@@ -274,7 +274,7 @@ def test_any_text_makes_well_formed_feeds(title: str, summary: str, body: str) -
     catalogue = [f for f in feeds.catalogue(view) if f.lang == "fa" and f.taxonomy is None]
     for feed in catalogue:
         for kind in feeds.KINDS:
-            data = feeds.render_feed(feed, kind, env)
+            data = feeds.render_feed(feed, kind, env, view.words["fa"].plain)
             if kind == "json":
                 json.loads(data)
             else:
@@ -307,6 +307,28 @@ def test_summary_mode(tmp_path: Path) -> None:
     assert "Machine translation" in atom.entries[0].summary
     schema = etree.RelaxNG(etree.parse(str(RNG)))
     assert schema.validate(etree.parse(str(tmp_path / "out" / "en" / "atom.xml"), STRICT))
+
+
+def test_term_feeds_carry_summaries_unless_told(fixture_site: Path, tmp_path: Path) -> None:
+    encoded = "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded"
+    assert _rss(fixture_site / "fa" / "feed.xml").find(encoded) is not None
+    term = _rss(fixture_site / "fa" / "countries" / "turkey" / "feed.xml")
+    assert term.find("channel/item") is not None and term.find(encoded) is None
+    term_json = json.loads((fixture_site / "fa" / "countries" / "turkey" / "feed.json")
+                           .read_text("utf-8"))
+    whole = json.loads((fixture_site / "fa" / "feed.json").read_text("utf-8"))
+    by_id = {i["id"]: i["content_html"] for i in whole["items"]}
+    shared = [i for i in term_json["items"] if i["id"] in by_id]
+    assert shared and all(len(i["content_html"]) <= len(by_id[i["id"]]) for i in shared)
+    assert any(len(i["content_html"]) < len(by_id[i["id"]]) for i in shared)
+
+    site = tmp_path / "site"
+    shutil.copytree(FEEDS_SITE, site)
+    yaml = (site / "site.yaml").read_text("utf-8").replace("items: 3", "items: 3\n  terms: full")
+    (site / "site.yaml").write_text(yaml, "utf-8")
+    build(site, tmp_path / "out")
+    assert _rss(tmp_path / "out" / "fa" / "countries" / "turkey" / "feed.xml").find(
+        encoded) is not None
 
 
 def test_site_without_articles(tmp_path: Path) -> None:

@@ -1,0 +1,199 @@
+"""Every option Khabar reads, in one table: the keys of site.yaml and the fields of an
+article's front matter, each with what is written, its default and what it does.
+
+The readers (config.py for site.yaml, content.py and frontmatter.py for articles) take
+their allowed keys, defaults and choices from here, so a key cannot be accepted without
+being documented, and the README's two reference tables are made from it:
+`pytest --update-golden` rewrites them, and a test fails when the README differs.
+
+Keys are dotted paths as written in YAML. Upper-case parts stand for names the site picks:
+CODE a language code, KEY a taxonomy, SLUG a term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+REQUIRED: Any = object()  # no default: the key must be given
+NONE: Any = None  # no default: absent means "not set"
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    written: str  # what a value looks like, for the reference
+    default: Any
+    doc: str
+    choices: tuple[str, ...] = ()
+    default_doc: str = ""  # when the default is not one value ("persian for fa, ...")
+
+    @property
+    def shown_default(self) -> str:
+        if self.default_doc:
+            return self.default_doc
+        if self.default is REQUIRED:
+            return "required"
+        if self.default is NONE:
+            return "none"
+        if isinstance(self.default, bool):
+            return f"`{str(self.default).lower()}`"
+        return f"`{self.default}`"
+
+
+SITE: tuple[Option, ...] = (
+    Option("title", "text or `{CODE: text}`", REQUIRED,
+           "the site's name: one string for every language, or one per language"),
+    Option("description", "text or `{CODE: text}`", NONE,
+           "a sentence per language (or one for all): the home page's `<meta "
+           "name=\"description\">` and the language feeds' description"),
+    Option("base_url", "URL", REQUIRED,
+           "the absolute `http://` or `https://` address the site is published at; its path "
+           "is the prefix of every link (`https://example.org/news/` makes `/news/fa/…`). No "
+           "`?query` or `#fragment`, and only plain URL characters: percent-escape others. "
+           "`build --base-url` replaces it for one build"),
+    Option("timezone", "IANA name", "UTC",
+           "the zone of dates written without an offset (`Asia/Tehran`), and of the days of "
+           "the daily briefings"),
+    Option("default_language", "CODE", NONE,
+           "the language of the root page, the 404 page and the sitemap's `x-default`",
+           default_doc="the first language"),
+    Option("languages", "`{CODE: {...}}`", REQUIRED,
+           "at least one, in order; CODE is a language CLDR knows (`fa`, `en`, `ar`, `fr`, "
+           "`fa-AF`; `prs` for Dari works too)"),
+    Option("languages.CODE.name", "text", NONE,
+           "the language's name as its readers write it (`فارسی`), on the language switch",
+           default_doc="the code"),
+    Option("languages.CODE.dir", "`rtl` or `ltr`", "ltr",
+           "`rtl` for Persian, Arabic, Hebrew...; `ltr` otherwise", choices=("rtl", "ltr")),
+    Option("languages.CODE.translate_from", "CODE", NONE,
+           "the language this one's articles are translated from: its stories appear here "
+           "as *translation pending* until translated, and `khabar translate` fills them in"),
+    Option("languages.CODE.calendar", "`persian` or `gregorian`", NONE,
+           "the calendar dates are shown in: `persian` (Solar Hijri) or `gregorian` "
+           "([Dates and numbers](#dates-and-numbers))", choices=("persian", "gregorian"),
+           default_doc="`persian` for fa (and fa-AF, prs), `gregorian` otherwise"),
+    Option("languages.CODE.digits", "`native` or `latin`", "native",
+           "`native`: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic ١٢٣ for "
+           "ar, 123 for en and fr); `latin`: 123", choices=("native", "latin")),
+    Option("per_page", "whole number ≥ 1", 20,
+           "stories per page on a country's or actor's page"),
+    Option("feeds.items", "whole number ≥ 1", 20, "stories in each feed, newest first"),
+    Option("feeds.content", "`full` or `summary`", "full",
+           "`full`: the whole story in each item of a language's feeds; `summary`: its "
+           "summary only", choices=("full", "summary")),
+    Option("feeds.terms", "`full` or `summary`", "summary",
+           "the same for the feeds of each country and actor: summaries by default, since "
+           "full text in three formats for every term is most of a site's bytes "
+           "([Feeds](#feeds-sitemaps-and-subscribing))", choices=("full", "summary")),
+    Option("markdown.extensions", "list of names", NONE,
+           "Python-Markdown extensions to add to the built-in ones, by the name you would "
+           "give `markdown.Markdown(extensions=...)` (`abbr`, `def_list`, "
+           "`pymdownx.tilde`); see [Bodies](#bodies)"),
+    Option("markdown.extension_configs", "`{NAME: {option: value}}`", NONE,
+           "options of those extensions, as MkDocs' `markdown_extensions` takes them"),
+    Option("taxonomies", "`{KEY: {...}}`", NONE,
+           "the kinds of tags; KEY is a lower-case slug other than `articles`, `briefings`, "
+           "`page`, `assets` and `static`, and is the front-matter field and the URL part "
+           "(`/fa/countries/turkey/`)"),
+    Option("taxonomies.KEY.title", "text or `{CODE: text}`", REQUIRED,
+           "the taxonomy's name per language"),
+    Option("taxonomies.KEY.terms", "`{SLUG: {...}}`", NONE,
+           "every term an article may name"),
+    Option("taxonomies.KEY.terms.SLUG.iso", "ISO 3166 code", NONE,
+           "a country code (`TR`): the term's name in every language comes from CLDR"),
+    Option("taxonomies.KEY.terms.SLUG.CODE", "text", NONE,
+           "the term's name in language CODE (overrides the `iso` one); every language "
+           "needs a name", default_doc="from `iso`"),
+    Option("taxonomies.KEY.terms.SLUG.aliases", "`{CODE: [names]}`", NONE,
+           "names an article may use instead of the slug (matched ignoring Arabic/Persian "
+           "letter variants and diacritics)"),
+)
+
+FRONT_MATTER: tuple[Option, ...] = (
+    Option("title", "text", REQUIRED, "the headline"),
+    Option("date", "date", REQUIRED,
+           "when the story was published (the forms are below); a translation may "
+           "leave it to its original", default_doc="required on an original"),
+    Option("updated", "date", NONE,
+           "when the story was last changed: shown on its page, its modified date in feeds, "
+           "sitemaps and structured data"),
+    Option("summary", "text", NONE, "a sentence or two for lists, feeds and descriptions",
+           default_doc="the first paragraph"),
+    Option("kind", "`article` or `brief`", "article",
+           "`brief`: a headline with at most one short paragraph (1,200 characters)",
+           choices=("article", "brief")),
+    Option("draft", "`true` or `false`", False, "`true`: left out of `build` unless "
+           "`--drafts`"),
+    Option("source", "`{name: text, url: URL}`", NONE,
+           "the outlet reported on; `url` http(s) only. A bare URL or name works too"),
+    Option("source.name", "text", NONE, "the outlet's name", default_doc="the URL's host"),
+    Option("source.url", "URL", NONE, "the report's address"),
+    Option("KEY", "list of terms", NONE,
+           "per taxonomy (`countries: [libya, turkey]`): term slugs, or a declared name or "
+           "alias"),
+    Option("translation", "mapping", NONE,
+           "in a translated file: where it came from ([Translations](#translations))"),
+    Option("translation.from", "CODE", REQUIRED, "the language of the original"),
+    Option("translation.source_sha256", "64 hex digits", NONE,
+           "which version of the original it translates"),
+    Option("translation.engine", "text", NONE,
+           "what translated it: `argostranslate 1.11.0`, or `human`"),
+    Option("translation.model", "text", NONE, "the model used, or `none`"),
+    Option("translation.status", "`machine` or `reviewed`", "machine",
+           "`reviewed`: a person checked it; `khabar translate` never overwrites it",
+           choices=("machine", "reviewed")),
+    Option("translation.output_sha256", "64 hex digits", NONE,
+           "the hash of the text `khabar translate` wrote: a machine translation whose text "
+           "no longer matches was edited by a person and is kept"),
+)
+
+
+def option(table: tuple[Option, ...], key: str) -> Option:
+    return next(o for o in table if o.key == key)
+
+
+def default(table: tuple[Option, ...], key: str) -> Any:
+    return option(table, key).default
+
+
+def choices(table: tuple[Option, ...], key: str) -> tuple[str, ...]:
+    return option(table, key).choices
+
+
+def keys_under(table: tuple[Option, ...], prefix: str) -> frozenset[str]:
+    """The keys a mapping at `prefix` may hold ("" for the top), placeholders (CODE,
+    KEY, SLUG) included as such: the reader adds the names the site declared."""
+    depth = prefix.count(".") + 1 if prefix else 0
+    out: set[str] = set()
+    for o in table:
+        parts = o.key.split(".")
+        if len(parts) > depth and (not prefix or ".".join(parts[:depth]) == prefix):
+            out.add(parts[depth])
+    return frozenset(out)
+
+
+def reference(table: tuple[Option, ...]) -> str:
+    """The README's table of `table`, one row an option."""
+    rows = ["| key | value | default | what it is |", "|---|---|---|---|"]
+    for o in table:
+        rows.append(f"| `{o.key}` | {o.written} | {o.shown_default} | {o.doc} |")
+    return "\n".join(rows) + "\n"
+
+
+MARKERS = {"site": SITE, "front-matter": FRONT_MATTER}
+
+
+def update_readme(readme: str) -> str:
+    """The README with each `<!-- options:NAME -->` … `<!-- /options:NAME -->` section
+    made anew from its table."""
+    for name, table in MARKERS.items():
+        start, end = f"<!-- options:{name} -->\n", f"<!-- /options:{name} -->"
+        head, found, rest = readme.partition(start)
+        if not found:
+            raise ValueError(f"README has no {start.strip()} section")
+        _old, found, tail = rest.partition(end)
+        if not found:
+            raise ValueError(f"README's {start.strip()} section has no end {end}")
+        readme = f"{head}{start}{reference(table)}{end}{tail}"
+    return readme
