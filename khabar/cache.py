@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import json
 import os
 import pickle
@@ -48,7 +47,7 @@ QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
 BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
-FORMAT = 8  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 9  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static", "i18n")
 
@@ -60,6 +59,7 @@ class State:
     key: str = KEY
     code: str = ""  # code_digest() of the Khabar that parsed and rendered what is kept here
     config_digest: str = ""
+    markdown_key: str = ""  # what `markdown` was rendered with (make._markdown_key)
     articles: dict[str, tuple[tuple[int, int, int, int], str, Any]] = field(
         default_factory=dict)  # path: (stamp, sha, Article): content.Known
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
@@ -359,72 +359,3 @@ def verify(data: bytes) -> memoryview:
             not hmac.compare_digest(data[len(_SIGNED):end], expected):
         raise ValueError("cache file not signed with this user's key")
     return body
-
-
-class Fingerprints:
-    """Digests of what an output is made from, computed without rendering it.
-
-    Values are pickled; large shared objects (a story shown on many pages: dataclasses of
-    the `shared` types) are replaced by their own digest, computed once per build. The
-    `slug`s of the shared objects a digest covered are left in `touched`: the stories
-    that output depends on.
-    """
-
-    def __init__(self, salt: str, shared: tuple[type, ...], plain: tuple[type, ...] = ()
-                 ) -> None:
-        self.salt = salt.encode()
-        self.shared = shared
-        self.plain = plain  # dataclasses of plain values: pickled as tuples, 4 times faster
-        self._memo: dict[int, tuple[Any, bytes]] = {}
-        self.touched: set[str] = set()
-
-    def _stable(self, obj: Any) -> Any:
-        if isinstance(obj, self.shared):
-            self.touched.add(getattr(obj, "slug"))  # noqa: B009 (any shared type has one)
-            hit = self._memo.get(id(obj))
-            if hit is None:
-                # long texts (a story's HTML, shared by its Story and its views) are hashed
-                # once, by identity, instead of pickled inside every object holding them
-                fields: list[Any] = [type(obj).__name__]
-                for name in getattr(obj, "__dataclass_fields__", ()):
-                    value = getattr(obj, name)
-                    fields.append(self._text(value) if isinstance(value, str)
-                                  and len(value) > 256 else value)
-                digest = hashlib.sha256(_dumps(fields)).digest()
-                hit = self._memo[id(obj)] = (obj, digest)  # keep obj alive: ids stay unique
-            return hit[1]
-        if isinstance(obj, self.plain):
-            return (type(obj).__name__, *obj.__dict__.values())
-        if isinstance(obj, (list, tuple)):
-            if obj and not isinstance(obj[0], (*self.shared, *self.plain, list, tuple, dict)):
-                return obj  # lists are homogeneous: nothing shared inside this one
-            return [self._stable(x) for x in obj]
-        if isinstance(obj, dict):
-            return [(k, self._stable(v)) for k, v in obj.items()]
-        return obj  # anything else is pickled as it is
-
-    def _text(self, value: str) -> bytes:
-        hit = self._memo.get(id(value))
-        if hit is None:
-            hit = self._memo[id(value)] = (value, hashlib.sha256(value.encode()).digest())
-        return hit[1]
-
-    def of(self, *parts: Any) -> bytes:
-        self.touched = set()
-        data = _dumps([self._stable(part) for part in parts])
-        return hashlib.sha256(self.salt + data).digest()
-
-
-def _dumps(value: Any) -> bytes:
-    """Pickle without the memo: equal values give equal bytes whether or not they share
-    objects (a string read from the cache and the same string parsed afresh)."""
-    buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=5)
-    pickler.fast = True  # no memo; our values have no cycles
-    pickler.dump(value)
-    return buf.getvalue()
-
-
-def digest(value: Any) -> bytes:
-    """A digest of a plain value (see `_dumps`)."""
-    return hashlib.sha256(_dumps(value)).digest()

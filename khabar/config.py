@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,15 +9,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import locales, text, yamlsrc
+from . import locales, yamlsrc
 from .dates import default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
 from .options import SITE, choices, default, keys_under
+from .reader import Reader, shown_in
 from .sources import SITE_FILE as SITE_FILE  # re-exported: where callers look for them
+from .terms import SLUG as SLUG
+from .terms import Taxonomy as Taxonomy
+from .terms import Term as Term
+from .terms import read_taxonomies
 from .urls import BASE_URL_HINT as BASE_URL_HINT
 from .urls import url_problem as url_problem
 
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 
 # A base URL is written into every page, feed, sitemap and robots.txt: only plain RFC 3986
@@ -33,52 +36,6 @@ class Language:
     translate_from: str | None = None
     calendar: str = "gregorian"  # dates.CALENDARS: "persian" | "gregorian"
     digits: str = "native"  # locales.DIGITS: "native" | "latin"
-
-
-@dataclass(frozen=True)
-class Term:
-    """A country or an actor: its slug, its name in every language and its aliases."""
-
-    slug: str
-    names: Mapping[str, str]
-    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    iso: str | None = None
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    key: str
-    title: Mapping[str, str]
-    terms: Mapping[str, Term]
-
-    def resolve(self, reference: str) -> Term | None:
-        """The term an article names by slug, by name or by alias (normalised Persian)."""
-        if reference in self.terms:
-            return self.terms[reference]
-        key = text.match_key(reference)
-        for term in self.terms.values():
-            names = [*term.names.values(), *(a for al in term.aliases.values() for a in al)]
-            if any(text.match_key(n) == key for n in names):
-                return term
-        return None
-
-    def nearest(self, reference: str) -> list[str]:
-        """Declared term slugs closest to an unknown reference, for the hint."""
-        candidates: dict[str, str] = {}
-        for term in self.terms.values():
-            candidates[term.slug] = term.slug
-            for name in term.names.values():
-                candidates.setdefault(text.match_key(name), term.slug)
-            for al in term.aliases.values():
-                for a in al:
-                    candidates.setdefault(text.match_key(a), term.slug)
-        close = difflib.get_close_matches(text.match_key(reference), list(candidates), n=6,
-                                          cutoff=0.5)
-        seen: list[str] = []
-        for c in close:
-            if candidates[c] not in seen:
-                seen.append(candidates[c])
-        return seen[:3]
 
 
 @dataclass(frozen=True)
@@ -134,103 +91,6 @@ class SiteConfig:
 LANGUAGE_KEYS = keys_under(SITE, "languages.CODE")
 
 
-class _Reader:
-    """Typed access to one YAML mapping that records every problem with its line."""
-
-    def __init__(self, data: yamlsrc.LineDict, where: str, path: str, errors: Collector,
-                 allowed: set[str] | frozenset[str]) -> None:
-        self.data, self.where, self.path, self.errors = data, where, path, errors
-        for key, line in data.duplicates:
-            errors.error(path, line, f"{where}: key '{key}' is given twice",
-                         "keep one of them")
-        for key in data:
-            if key not in allowed:
-                near = difflib.get_close_matches(key, sorted(allowed), n=1)
-                hint = f"did you mean '{near[0]}'?" if near else \
-                    f"allowed keys: {', '.join(sorted(allowed))}"
-                errors.error(path, data.line_of(key), f"{where}: unknown key '{key}'" if where
-                             else f"unknown key '{key}'", hint)
-
-    def line(self, key: str) -> int:
-        return self.data.line_of(key)
-
-    def _inside(self) -> str:
-        """Where a missing key goes, for its hint."""
-        return f"under `{self.where}:`" if self.where else "at the top of site.yaml"
-
-    def error(self, key: str, message: str, hint: str) -> None:
-        self.errors.error(self.path, self.line(key), f"{self.where}.{key}: {message}"
-                          if self.where else f"{key}: {message}", hint)
-
-    def string(self, key: str, required: bool = True, default: str = "") -> str:
-        if key not in self.data:
-            if required:
-                self.errors.error(self.path, self.data.line,
-                                  f"{self.where or 'site'}: missing required key '{key}'",
-                                  f"add a line `{key}: ...` {self._inside()}")
-            return default
-        value = self.data[key]
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            self.error(key, "must be a non-empty string", f"write e.g. `{key}: some text`")
-            return default
-        return value.strip()
-
-    def integer(self, key: str, default: int, minimum: int = 1) -> int:
-        if key not in self.data:
-            return default
-        value = self.data[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            self.error(key, f"must be a whole number of at least {minimum}",
-                       f"write e.g. `{key}: {max(default, minimum)}`")
-            return default
-        return value
-
-    def mapping(self, key: str, required: bool = True) -> yamlsrc.LineDict | None:
-        if key not in self.data:
-            if required:
-                self.errors.error(self.path, self.data.line,
-                                  f"{self.where or 'site'}: missing required key '{key}'",
-                                  f"add a `{key}:` block {self._inside()}; the README's "
-                                  "site.yaml section has an example")
-            return None
-        value = self.data[key]
-        if not isinstance(value, yamlsrc.LineDict):
-            self.error(key, "must be a mapping (key: value lines)",
-                       f"write `{key}:` and below it indented `name: value` lines")
-            return None
-        return value
-
-    def per_language(self, key: str, codes: tuple[str, ...], required: bool = True
-                     ) -> dict[str, str]:
-        """A `{fa: ..., en: ...}` value; a plain string counts for every language."""
-        if key not in self.data:
-            if required:
-                self.errors.error(self.path, self.data.line,
-                                  f"{self.where or 'site'}: missing required key '{key}'",
-                                  f"give it per language, e.g. {key}: {{{codes[0]}: ...}}"
-                                  if codes else f"add a line `{key}: ...`")
-            return {}
-        value = self.data[key]
-        if isinstance(value, str):
-            return {c: _shown(value, c) for c in codes}
-        if not isinstance(value, yamlsrc.LineDict):
-            self.error(key, "must be a string or a mapping of language to string",
-                       f"write e.g. `{key}: {{{', '.join(f'{c}: ...' for c in codes)}}}`")
-            return {}
-        sub = _Reader(value, f"{self.where}.{key}" if self.where else key, self.path,
-                      self.errors, set(codes))
-        out = {c: _shown(sub.string(c, required=required), c) for c in codes
-               if c in value or required}
-        return out
-
-
-def _shown(value: str, code: str) -> str:
-    """A name or title as language `code` shows it: one line, in its own letters."""
-    return text.in_script_of(text.clean_line(value), code)
-
-
 def load(site_dir: Path) -> SiteConfig:
     """Read and validate SITE/site.yaml; raise KhabarError with every problem in it."""
     path = site_dir / SITE_FILE
@@ -256,7 +116,7 @@ def load(site_dir: Path) -> SiteConfig:
 
 def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     errors = Collector()
-    top = _Reader(data, "", shown, errors, keys_under(SITE, ""))
+    top = Reader(data, "", shown, errors, keys_under(SITE, ""))
 
     languages = _languages(top, errors, shown)
     codes = tuple(lang.code for lang in languages)
@@ -284,7 +144,7 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     per_page = top.integer("per_page", default(SITE, "per_page"))
     feeds = _feeds(top, errors, shown)
     markdown = _markdown(top, errors, shown)
-    taxonomies = _taxonomies(top, errors, shown, codes)
+    taxonomies = read_taxonomies(top, errors, shown, codes)
     errors.raise_if_any()
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
                       timezone=tz, default_language=first, languages=languages,
@@ -292,11 +152,11 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
                       markdown=markdown)
 
 
-def _feeds(top: _Reader, errors: Collector, shown: str) -> FeedSettings:
+def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:
     feeds_map = top.mapping("feeds", required=False)
     if feeds_map is None:
         return FeedSettings()
-    fr = _Reader(feeds_map, "feeds", shown, errors, keys_under(SITE, "feeds"))
+    fr = Reader(feeds_map, "feeds", shown, errors, keys_under(SITE, "feeds"))
     modes = {}
     for key in ("content", "terms"):
         mode = fr.string(key, required=False, default=default(SITE, f"feeds.{key}"))
@@ -309,14 +169,14 @@ def _feeds(top: _Reader, errors: Collector, shown: str) -> FeedSettings:
                         full_content=modes["content"], terms_full_content=modes["terms"])
 
 
-def _markdown(top: _Reader, errors: Collector, shown: str) -> MarkdownSettings:
+def _markdown(top: Reader, errors: Collector, shown: str) -> MarkdownSettings:
     """`markdown: {extensions: [...], extension_configs: {...}}`, every extension loaded
     once here, so that one not installed or given a wrong option is an error on its line
     rather than a traceback in the middle of a build."""
     md_map = top.mapping("markdown", required=False)
     if md_map is None:
         return MarkdownSettings()
-    r = _Reader(md_map, "markdown", shown, errors, keys_under(SITE, "markdown"))
+    r = Reader(md_map, "markdown", shown, errors, keys_under(SITE, "markdown"))
     names: list[str] = []
     listed = md_map.get("extensions", [])
     if not isinstance(listed, list) or not all(isinstance(n, str) and n.strip()
@@ -363,7 +223,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, ...]:
+def _languages(top: Reader, errors: Collector, shown: str) -> tuple[Language, ...]:
     langs_map = top.mapping("languages")
     if langs_map is None:
         return ()
@@ -377,7 +237,7 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
             errors.error(shown, langs_map.line_of(code),
                          f"languages.{code}: must be a mapping", "e.g. {name: English, dir: ltr}")
             continue
-        r = _Reader(spec, f"languages.{code}", shown, errors, LANGUAGE_KEYS)
+        r = Reader(spec, f"languages.{code}", shown, errors, LANGUAGE_KEYS)
         if not locales.known(code):
             errors.error(shown, langs_map.line_of(code),
                          f"languages: CLDR, where Khabar takes dates, digits and plural rules "
@@ -410,93 +270,8 @@ def _languages(top: _Reader, errors: Collector, shown: str) -> tuple[Language, .
                     "native: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic "
                     "١٢٣ for ar); latin: 123")
             digits = default(SITE, "languages.CODE.digits")
-        out.append(Language(code, _shown(name, code), direction, source, calendar, digits))
+        out.append(Language(code, shown_in(name, code), direction, source, calendar, digits))
     if not out:
         errors.error(shown, langs_map.line, "languages: at least one language is needed",
                      "e.g. languages: {fa: {name: فارسی, dir: rtl}}")
     return tuple(out)
-
-
-def _taxonomies(top: _Reader, errors: Collector, shown: str, codes: tuple[str, ...]
-                ) -> tuple[Taxonomy, ...]:
-    tax_map = top.mapping("taxonomies", required=False)
-    if tax_map is None:
-        return ()
-    out: list[Taxonomy] = []
-    reserved = {"articles", "briefings", "page", "assets", "static"}
-    for key, spec in tax_map.items():
-        line = tax_map.line_of(key)
-        if not SLUG.match(key) or key in reserved:
-            errors.error(shown, line, f"taxonomies: '{key}' cannot be a taxonomy name",
-                         "use a lower-case slug that is not " + ", ".join(sorted(reserved)))
-            continue
-        if not isinstance(spec, yamlsrc.LineDict):
-            errors.error(shown, line,
-                         f"taxonomies.{key}: must be a mapping with title and terms",
-                         f"e.g. {key}: {{title: {{...}}, terms: {{...}}}}")
-            continue
-        r = _Reader(spec, f"taxonomies.{key}", shown, errors,
-                    keys_under(SITE, "taxonomies.KEY"))
-        title = r.per_language("title", codes)
-        terms_map = r.mapping("terms", required=False)
-        terms: dict[str, Term] = {}
-        if terms_map is not None:
-            for slug, tspec in terms_map.items():
-                term = _term(slug, tspec, terms_map.line_of(slug), f"taxonomies.{key}.terms",
-                             shown, errors, codes)
-                if term is not None:
-                    terms[slug] = term
-        out.append(Taxonomy(key, title, terms))
-    return tuple(out)
-
-
-def _term(slug: str, spec: Any, line: int, where: str, shown: str, errors: Collector,
-          codes: tuple[str, ...]) -> Term | None:
-    if not SLUG.match(slug):
-        errors.error(shown, line, f"{where}: '{slug}' is not a valid term slug",
-                     "use lower-case letters, digits and single hyphens, e.g. saudi-arabia")
-        return None
-    if spec is None:
-        spec = yamlsrc.LineDict()
-        spec.line, spec.key_lines, spec.duplicates = line, {}, []
-    if not isinstance(spec, yamlsrc.LineDict):
-        errors.error(shown, line, f"{where}.{slug}: must be a mapping",
-                     "e.g. {iso: TR} or {fa: ..., en: ...}")
-        return None
-    r = _Reader(spec, f"{where}.{slug}", shown, errors,
-                (keys_under(SITE, "taxonomies.KEY.terms.SLUG") - {"CODE"}) | set(codes))
-    names: dict[str, str] = {}
-    iso = r.string("iso", required=False) or None
-    if iso is not None:
-        iso = iso.upper()
-        for code in filter(locales.known, codes):  # an unknown code is reported already
-            try:
-                territory = locales.locale(code).territories.get(iso)
-            except ValueError:
-                territory = None
-            if territory is None:
-                r.error("iso", f"'{iso}' is not an ISO 3166 country code known to CLDR",
-                        "use a two-letter code such as TR, LY or NO")
-                iso = None
-                break
-            names[code] = text.clean_line(territory)
-    for code in codes:
-        if code in spec:
-            names[code] = _shown(r.string(code), code)
-    missing = [c for c in codes if c not in names and (locales.known(c) or iso is None)]
-    if missing and not ("iso" in spec and iso is None):  # a bad iso code is reported already
-        errors.error(shown, line, f"{where}.{slug}: no name in {', '.join(missing)}",
-                     "give an iso code or a name in every language")
-    aliases: dict[str, tuple[str, ...]] = {}
-    al = r.mapping("aliases", required=False)
-    if al is not None:
-        ar = _Reader(al, f"{where}.{slug}.aliases", shown, errors, set(codes))
-        for code, items in al.items():
-            if isinstance(items, str):
-                items = [items]
-            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                ar.error(code, "must be a list of names",
-                         f"write e.g. `{code}: [name, other name]`")
-                continue
-            aliases[code] = tuple(text.clean_line(i) for i in items)
-    return Term(slug=slug, names=names, aliases=aliases, iso=iso)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property, partial
 from typing import Any
 
 import jinja2
@@ -21,7 +22,7 @@ from markupsafe import Markup
 
 from . import __version__, dates
 from .config import Taxonomy
-from .render import FeedLinks, Link, PageKind, PageSpec, SiteView, Wanted, everything
+from .render import FeedLinks, Link, PageKind, PageSpec, SiteView
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls
@@ -115,7 +116,12 @@ class Feed:
     home: str  # the HTML page the feed follows (absolute)
     urls: Mapping[str, str]  # kind -> absolute feed URL
     author: str
-    entries: tuple[Entry, ...]
+    make_entries: Callable[[], tuple[Entry, ...]] = field(compare=False, repr=False)
+
+    @cached_property
+    def entries(self) -> tuple[Entry, ...]:
+        """Its latest stories, made when first asked for (a rebuild asks few feeds)."""
+        return self.make_entries()
 
     @property
     def updated(self) -> datetime:
@@ -177,15 +183,10 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         source_url=(s.source.url or "") if s.source else "")
 
 
-def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
+def catalogue(site: SiteView) -> tuple[Feed, ...]:
     """Every feed of the site: each language's, then each of its terms' (those with pages).
-
-    Only the feeds `want`ed (by the route of any of their files) get their entries."""
+    Their entries are made when asked for."""
     cfg, urls = site.config, site.urls
-
-    def wanted(lang: str, taxonomy: str | None = None, term: str | None = None) -> bool:
-        return any(want(Urls.feed(kind, lang, taxonomy, term)) for kind in KINDS)
-
     limit = cfg.feeds.items
     published = _published(site)
     feeds: list[Feed] = []
@@ -218,7 +219,7 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
             description=clean_line(cfg.description.get(lang, "")) or title,
             home=urls.absolute(urls.home(lang)),
             urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
-            entries=pick(site.stories[lang], cfg.feeds.full_content) if wanted(lang) else ()))
+            make_entries=partial(pick, site.stories[lang], cfg.feeds.full_content)))
         colon = site.words[lang].plain["colon"]
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
@@ -231,8 +232,7 @@ def catalogue(site: SiteView, want: Wanted = everything) -> tuple[Feed, ...]:
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},
                     author=title,
-                    entries=pick(group.stories, cfg.feeds.terms_full_content)
-                    if wanted(lang, tax.key, group.term) else ()))
+                    make_entries=partial(pick, group.stories, cfg.feeds.terms_full_content)))
     return tuple(feeds)
 
 
@@ -240,7 +240,8 @@ def route(feed: Feed, kind: str) -> str:
     return Urls.feed(kind, feed.lang, feed.taxonomy, feed.term)
 
 
-Fragments = dict[tuple[int, str], bytes]  # (id of an Entry, kind): its item, UTF-8
+# (id of an Entry, kind): the entry (kept, so that its id is not reused) and its item, UTF-8
+Fragments = dict[tuple[int, str], tuple[Entry, bytes]]
 _ITEM_MARK = re.compile(r"<!--khabar-item-(\d+)-->")
 
 
@@ -259,12 +260,11 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment, words: Mapping[s
     item_template = env.get_template(ITEM_TEMPLATES[kind])
     items: list[bytes] = []
     for e in feed.entries:
-        key = (id(e), kind)
-        data = memo.get(key)
-        if data is None:
-            data = memo[key] = item_template.render(
-                e=e, t=words, scheme=TRANSLATION_SCHEME).encode("utf-8")
-        items.append(data)
+        hit = memo.get((id(e), kind))
+        if hit is None:
+            hit = memo[(id(e), kind)] = (e, item_template.render(
+                e=e, t=words, scheme=TRANSLATION_SCHEME).encode("utf-8"))
+        items.append(hit[1])
     template = env.get_template(TEMPLATES[kind])
     envelope = template.render(
         feed=feed, items=[Markup(f"<!--khabar-item-{i}-->") for i in range(len(items))],
@@ -313,14 +313,13 @@ def json_feed(feed: Feed, env: jinja2.Environment, words: Mapping[str, str],
     macros = env.get_template(ITEM_HTML).module
     items: list[bytes] = []
     for e in feed.entries:
-        key = (id(e), "json")
-        data = memo.get(key)
-        if data is None:
+        hit = memo.get((id(e), "json"))
+        if hit is None:
             # no indent: json's C encoder only runs without one (several times faster)
             html = getattr(macros, "content" if e.body_html else "summary")(e, words)
-            data = memo[key] = json.dumps(json_item(e, str(html)),
-                                          ensure_ascii=False).encode("utf-8")
-        items.append(data)
+            hit = memo[(id(e), "json")] = (e, json.dumps(json_item(e, str(html)),
+                                                         ensure_ascii=False).encode("utf-8"))
+        items.append(hit[1])
     doc: dict[str, Any] = {
         "version": JSON_FEED_VERSION, "title": feed.title, "home_page_url": feed.home,
         "feed_url": feed.urls["json"], "description": feed.description,

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
+from markdown import __version__ as markdown_version
 
-from . import __version__, cache, content, publish, rebuild
+from . import __version__, cache, content, fingerprint, publish, rebuild
 from . import config as config_stage
 from . import parallel as parallel_work
 from . import plan as plan_stage
@@ -42,6 +43,7 @@ PARSE_PARALLEL_MIN = 200  # and below this many articles to parse
 class Loaded:
     site: SiteView
     config_digest: str
+    markdown_key: str  # what bodies were rendered with (see _markdown_key)
     known: content.Known
     bodies: Bodies
     warnings: tuple[Diagnostic, ...]  # what was repaired while reading the articles
@@ -65,22 +67,34 @@ def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
     # the working folder too: cached articles carry paths as messages show them
     config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
                                    + f"\0{base_url}\0{Path.cwd()}".encode()).hexdigest()
+    markdown_key = _markdown_key(config)
+    rendered: dict[tuple[str, str], Rendered] = {}
+    if state is not None and state.markdown_key == markdown_key:
+        rendered = state.markdown  # rendered with the same extensions and options
     known: content.Known = {}
     if state is not None and state.config_digest == config_digest:
         # the cache keeps no body it has the HTML of: without that HTML, read the file again
         known = {path: hit for path, hit in state.articles.items()
                  if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
-                 in state.markdown}
+                 in rendered}
     fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
     articles, known = content.read_all(
         config, include_drafts=drafts, known=known, parser=_Parser(parallel, fresh),
         trusted_before=state.written_ns - cache.RACY_NS if state else 0)
-    bodies = Bodies(MarkdownRenderer(),
-                    {**(state.markdown if state is not None else {}), **fresh})
+    bodies = Bodies(MarkdownRenderer(config.markdown), {**rendered, **fresh})
     stories = assemble(config, articles, bodies)
     warnings = tuple(sorted(w for a in articles for w in a.warnings))
-    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, known, bodies,
-                  warnings)
+    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, markdown_key,
+                  known, bodies, warnings)
+
+
+def _markdown_key(config: SiteConfig) -> str:
+    """What a body's HTML depends on besides its text and direction: the extensions a
+    site enables, their options, and the Python-Markdown that runs them (Khabar's own code
+    is in every cache key already)."""
+    settings = config.markdown
+    return fingerprint.digest((markdown_version, settings.extensions,
+                         sorted(settings.extension_configs.items()))).hex()
 
 
 class _Parser:
@@ -113,7 +127,7 @@ class _Parser:
 def _parse_chunk(bounds: tuple[int, int]
                  ) -> list[tuple[content.Article | None, list[Diagnostic], Rendered | None]]:
     config, files = parallel_work.inherited()
-    renderer = MarkdownRenderer()
+    renderer = MarkdownRenderer(config.markdown)  # one a worker, reused for every body
     out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
     for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
         rendered = None
@@ -179,13 +193,15 @@ class _Job:
         """Fingerprint the outputs (all, or `only` these), render and stage those whose
         fingerprint changed; also returns how many pages the site has."""
         plan: Plan = plan_stage.template_errors(lambda: Plan(self.site, self.env, self.salt, only))
-        plan.fingerprint_all()
         made: list[Made] = []
-        for task, fp, used in zip(plan.tasks, plan.fingerprints, plan.uses, strict=True):
+        for task in plan.tasks:
+            fp, used = plan.fingerprint(task)
             redo = self.previous.get(task.path) != fp or not (self.out / task.path).is_file()
             if redo:
                 _render_one(plan, task, self.staging)
-            made.append(Made(task.path, fp, used, redo))
+            else:
+                plan.forget(task)
+            made.append(Made(task.path, fp, tuple(sys.intern(s) for s in used), redo))
         return made, len(plan.specs)
 
 
@@ -283,6 +299,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
         live = publish.marked(out)
         keep_spare = live is not None and len(differ) <= len(made.outputs) // 2
         new_state = cache.State(code=cache.code_digest(), config_digest=loaded.config_digest,
+                                markdown_key=loaded.markdown_key,
                                 outputs=made.outputs, out=str(out), salt=salt_key,
                                 static=static, sources=sources, shapes=made.shapes,
                                 uses=made.uses,

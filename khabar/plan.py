@@ -7,25 +7,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
 
-from . import cache, feeds, i18n, sitemap, structured
 from . import config as config_stage
+from . import feeds, i18n, sitemap, structured
 from .errors import Diagnostic, KhabarError
+from .fingerprint import Fingerprinter, Print
+from .i18n import Words
 from .render import (
     Contexts,
-    Link,
     PageKind,
     SiteView,
     StoryView,
-    Wanted,
-    everything,
     pages,
     render_page,
 )
@@ -59,8 +57,9 @@ class Plan:
     """Every output of the site with its fingerprint; renders any of them on demand.
 
     With `only` (output paths), a partial plan: every page and feed is known by its path,
-    but only those are made ready to fingerprint and render (a build's worker processes
-    each take a share; a rebuild after a body edit takes the few the edit can change)."""
+    but only those are fingerprinted and rendered (a build's worker processes each take a
+    share; a rebuild after a body edit takes the few the edit can change). A page's
+    context and a feed's entries are made when first asked for."""
 
     def __init__(self, site: SiteView, env: jinja2.Environment, salt: str,
                  only: set[str] | None = None) -> None:
@@ -68,14 +67,14 @@ class Plan:
         self.css = stylesheet(site.config.root)
         css_href = site.urls.href(site.urls.asset(STYLESHEET)) + "?v=" + \
             hashlib.sha256(self.css).hexdigest()[:10]
-        want: Wanted = everything if only is None else lambda r: output_path(r) in only
-        self.specs = pages(site, want)
+        self.specs = pages(site)
         self.contexts = Contexts(site, css_href, feeds.links(site), structured.heads(site),
                                  env)
-        self.feeds = feeds.catalogue(site, want)
+        self.feeds = feeds.catalogue(site)
         self.fragments: feeds.Fragments = {}
-        self._prints = cache.Fingerprints(f"{salt}\0{css_href}",
-                                          (StoryView, Story, feeds.Entry), (Link,))
+        stories = (StoryView, Story, feeds.Entry)
+        self._prints = Fingerprinter(f"{salt}\0{css_href}", (*stories, Words), stories)
+        self._contexts: dict[int, dict[str, Any]] = {}  # by spec: fingerprinted, then rendered
         self._versions: dict[str, list[Story]] = {}
         for language_stories in site.stories.values():
             for story in language_stories:
@@ -90,8 +89,6 @@ class Plan:
                                            kind))
         self.tasks = self.all_tasks if only is None else \
             [t for t in self.all_tasks if t.path in only]
-        self.fingerprints: list[bytes] = []  # by task, once `fingerprint_all` has run
-        self.uses: list[tuple[str, ...]] = []  # by task: the slugs of the stories it shows
 
     def fixed_files(self) -> Output:
         """The small files made whole every time: stylesheet, feed list, sitemaps, static
@@ -130,32 +127,34 @@ class Plan:
             return f"the theme's {spec.template}"
         return f"{config_stage.SITE_FILE} and content/ (every story of the feed)"
 
-    def fingerprint(self, task: Task) -> bytes:
-        """A digest of everything the task's file is made from, without rendering it."""
+    def context(self, index: int) -> dict[str, Any]:
+        """The template context of page `index`: made once, fingerprinted, then rendered."""
+        hit = self._contexts.get(index)
+        if hit is None:
+            hit = self._contexts[index] = self.contexts.of(self.specs[index])
+        return hit
+
+    def forget(self, task: Task) -> None:
+        """Let go of a page's context: its file is not made again."""
+        if task.kind == "page":
+            self._contexts.pop(task.index, None)
+
+    def fingerprint(self, task: Task) -> Print:
+        """A digest of everything the task's template is given, and the stories in it."""
         if task.kind == "feed":
             feed = self.feeds[task.index]
-            return self._prints.of(replace(feed, entries=()), feed.entries, task.feed_format)
-        spec = self.specs[task.index]
-        # What Contexts.of adds to spec.context comes from the site's settings and theme
-        # (in the salt), the spec's own fields, and for an article page its story in every
-        # language (structured data, the language switch): so this is all a page's
-        # fingerprint needs, without building its context.
-        extra = self._versions.get(spec.key[1], []) if spec.kind is PageKind.ARTICLE else ()
-        return self._prints.of(spec.template, spec.route, spec.title, spec.description,
-                               spec.indexable, sorted(spec.alternates.items()), spec.context,
-                               extra)
-
-    def fingerprint_all(self) -> None:
-        """Every task's fingerprint, and the stories each depends on."""
-        self.fingerprints, self.uses = [], []
-        for task in self.tasks:
-            self.fingerprints.append(self.fingerprint(task))
-            self.uses.append(tuple(sorted(sys.intern(s) for s in self._prints.touched)))
+            return self._prints.of(feed, feed.entries, task.feed_format,
+                                   self.site.words[feed.lang])
+        return self._prints.of(self.specs[task.index].template, self.context(task.index))
 
     def render(self, task: Task) -> bytes:
+        """The task's file; a page's context is let go once rendered (there are
+        thousands), a feed's entries are kept (each is in several feeds)."""
         if task.kind == "page":
             spec = self.specs[task.index]
-            return render_page(self.env, spec.template, self.contexts.of(spec))
+            data = render_page(self.env, spec.template, self.context(task.index))
+            self._contexts.pop(task.index, None)
+            return data
         feed = self.feeds[task.index]
         return feeds.render_feed(feed, task.feed_format, self.env,
                                  self.site.words[feed.lang].plain, self.fragments)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import cache, content, publish
+from . import cache, content, fingerprint, publish
 from .render import SiteView
 from .stories import PENDING
 
@@ -59,7 +59,7 @@ def shapes(site: SiteView, slugs: set[str] | None = None) -> dict[tuple[str, str
     stories each list and feed holds and in what order, and the small files made whole
     (sitemaps list titles and dates). The rest of a story (body, summary, translation
     state, source...) shows only on the pages and feeds that show the story."""
-    return {(lang, s.slug): cache.digest((
+    return {(lang, s.slug): fingerprint.digest((
         s.date, s.updated, s.kind, sorted(s.terms.items()), s.title, s.state == PENDING,
         s.text_lang, s.original_lang))
         for lang, stories in site.stories.items() for s in stories

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +108,7 @@ class PageSpec:
     key: tuple[str, ...]  # (PageKind, ...what names it within its kind): the same page
     #                       in every language has the same key
     title: str
-    context: dict[str, Any]
+    context: Callable[[], dict[str, Any]]  # the template's own values, made when needed
     description: str = ""
     indexable: bool = True
     alternates: dict[str, str] = field(default_factory=dict)
@@ -187,25 +188,17 @@ class _Views:
         return self.words.number(n)
 
 
-Wanted = Callable[[str], bool]  # by route: is this page's (or feed's) content needed?
-
-
-def everything(_route: str) -> bool:
-    return True
-
-
-def pages(site: SiteView, want: Wanted = everything) -> list[PageSpec]:
-    """Every HTML page of the site, with hreflang alternates resolved.
-
-    Only the pages `want`ed get their context (the others an empty one, and maybe no
-    title): an incremental build that redoes a few pages still needs every page's route
-    for the alternates."""
+def pages(site: SiteView) -> list[PageSpec]:
+    """Every HTML page of the site, with hreflang alternates resolved. Their contexts are
+    made when asked for: an incremental build that redoes a few pages still needs every
+    page's route for the alternates, and no other page's context."""
     specs: list[PageSpec] = []
     for language in site.config.languages:
-        specs.extend(_language_pages(site, language.code, want))
+        specs.extend(_language_pages(site, language.code))
     specs.append(_root(site))
     specs.append(PageSpec(route=site.urls.not_found(), lang=site.config.default_language,
-                          template="404.html", key=(PageKind.NOT_FOUND,), title="404", context={},
+                          template="404.html", key=(PageKind.NOT_FOUND,), title="404",
+                          context=dict,
                           indexable=False))
     by_key: dict[tuple[str, ...], dict[str, str]] = {}
     for spec in specs:
@@ -229,7 +222,7 @@ class _Lazy(dict[str, StoryView]):
         return view
 
 
-def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpec]:
+def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
     v = _Views(site, lang)
     urls, cfg, t = site.urls, site.config, v.t
     stories = site.stories[lang]
@@ -260,70 +253,65 @@ def _language_pages(site: SiteView, lang: str, want: Wanted) -> Iterable[PageSpe
             "recent": [day_link(k) for k in range(min(RECENT_DAYS, len(days)))],
         }
 
+    def taxonomy_context(tax: Taxonomy, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
+        ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
+        return {"taxonomy_title": tax.title.get(lang, tax.key), "terms": [
+            Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
+                 count=len(g.stories)) for g in ranked]}
+
+    def term_context(tax: Taxonomy, g: TermGroup, name: str,
+                     chunks: Sequence[Sequence[Story]], n: int) -> dict[str, Any]:
+        def page_link(k: int) -> Link:
+            return Link(v.number(k), urls.href(urls.term(lang, tax.key, g.term, k)))
+        return {
+            "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
+            "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
+            "stories": [teasers[s.slug] for s in chunks[n - 1]],
+            "count": len(g.stories), "page": n, "pages": len(chunks),
+            "newer": page_link(n - 1) if n > 1 else None,
+            "older": page_link(n + 1) if n < len(chunks) else None,
+            "twins": [Link(tax.terms[g.term].names[o.code],
+                           urls.href(urls.term(o.code, tax.key, g.term)),
+                           lang=o.code, dir=o.dir, note=o.name)
+                      for o in cfg.languages if o.code != lang
+                      and any(x.term == g.term for x in site.terms[o.code][tax.key])],
+        }
+
     site_title = cfg.title.get(lang, "")
     route = urls.home(lang)
-    home_ctx = {} if not want(route) else briefing_context(0) if days else {
-        "day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
-        "older": None, "recent": []}
-    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title, home_ctx,
+    def no_days() -> dict[str, Any]:
+        return {"day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
+                "older": None, "recent": []}
+
+    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title,
+                   partial(briefing_context, 0) if days else no_days,
                    description=cfg.description.get(lang, ""))
     for i, d in enumerate(days):
-        route = urls.briefing(lang, d.day)
-        if want(route):
-            yield PageSpec(route, lang, "briefing.html", (PageKind.BRIEFING, d.day.isoformat()),
-                           f"{t['briefing']}{t['colon']}{day_link(i).label}",
-                           briefing_context(i))
-        else:
-            yield PageSpec(route, lang, "briefing.html",
-                           (PageKind.BRIEFING, d.day.isoformat()), "", {})
-    route = urls.briefings(lang)
-    yield PageSpec(route, lang, "briefings.html", (PageKind.BRIEFINGS,), t["briefings"],
-                   {"days": [day_link(i) for i in range(len(days))]} if want(route) else {})
+        yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
+                       (PageKind.BRIEFING, d.day.isoformat()),
+                       f"{t['briefing']}{t['colon']}{day_link(i).label}",
+                       partial(briefing_context, i))
+    yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
+                   t["briefings"], lambda: {"days": [day_link(i) for i in range(len(days))]})
     for s in stories:
-        route = urls.article(lang, s.slug)
-        yield PageSpec(route, lang, "article.html", (PageKind.ARTICLE, s.slug),
-                       s.title, {"story": views[s.slug]} if want(route) else {},
+        yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
+                       (PageKind.ARTICLE, s.slug), s.title,
+                       partial(lambda slug: {"story": views[slug]}, s.slug),
                        description=shorten(s.summary, 200), indexable=s.state != PENDING)
     for tax in cfg.taxonomies:
         groups = site.terms[lang][tax.key]
-        route = urls.taxonomy(lang, tax.key)
-        ctx: dict[str, Any] = {}
-        if want(route):
-            ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
-            ctx = {"taxonomy_title": tax.title.get(lang, tax.key), "terms": [
-                Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
-                     count=len(g.stories)) for g in ranked]}
-        yield PageSpec(route, lang, "taxonomy.html",
-                       (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key), ctx)
+        yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
+                       (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key),
+                       partial(taxonomy_context, tax, groups))
         for g in groups:
             chunks = paginate(g.stories, cfg.per_page)
             name = v.term_name(tax, g.term)
-            for n, chunk in enumerate(chunks, start=1):
-                route = urls.term(lang, tax.key, g.term, n)
+            for n in range(1, len(chunks) + 1):
                 title = name if n == 1 else \
                     f"{name} ({v.words.format('page_n', n=v.number(n))})"
-                if not want(route):
-                    yield PageSpec(route, lang, "term.html",
-                                   (PageKind.TERM, tax.key, g.term, str(n)), title, {})
-                    continue
-
-                def page_link(k: int, tax_key: str = tax.key, term: str = g.term) -> Link:
-                    return Link(v.number(k), urls.href(urls.term(lang, tax_key, term, k)))
-                ctx = {
-                    "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
-                    "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
-                    "stories": [teasers[s.slug] for s in chunk],
-                    "count": len(g.stories), "page": n, "pages": len(chunks),
-                    "newer": page_link(n - 1) if n > 1 else None,
-                    "older": page_link(n + 1) if n < len(chunks) else None,
-                    "twins": [Link(tax.terms[g.term].names[o.code],
-                                   urls.href(urls.term(o.code, tax.key, g.term)),
-                                   lang=o.code, dir=o.dir, note=o.name)
-                              for o in cfg.languages if o.code != lang
-                              and any(x.term == g.term for x in site.terms[o.code][tax.key])],
-                }
-                yield PageSpec(route, lang, "term.html",
-                               (PageKind.TERM, tax.key, g.term, str(n)), title, ctx)
+                yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
+                               (PageKind.TERM, tax.key, g.term, str(n)), title,
+                               partial(term_context, tax, g, name, chunks, n))
 
 
 def _root(site: SiteView) -> PageSpec:
@@ -331,7 +319,7 @@ def _root(site: SiteView) -> PageSpec:
     choices = [Link(cfg.title.get(lang.code, ""), urls.href(urls.home(lang.code)),
                     lang=lang.code, dir=lang.dir, note=lang.name) for lang in cfg.languages]
     return PageSpec(urls.root(), cfg.default_language, "root.html", (PageKind.ROOT,),
-                    cfg.title.get(cfg.default_language, ""), {"choices": choices},
+                    cfg.title.get(cfg.default_language, ""), lambda: {"choices": choices},
                     alternates={lang.code: urls.home(lang.code) for lang in cfg.languages})
 
 
@@ -358,7 +346,7 @@ class Contexts:
                  head: HeadData = no_head, env: jinja2.Environment | None = None) -> None:
         self.site, self.css_href, self.feed_links, self.head = site, css_href, feed_links, head
         self.env = env
-        self._items: dict[tuple[int, str], Markup] = {}
+        self._items: dict[tuple[int, str], tuple[StoryView, Markup]] = {}
         cfg, urls = site.config, site.urls
         self.slugs = {lang: frozenset(s.slug for s in ss) for lang, ss in site.stories.items()}
         self.plurals = {code: _plural(words) for code, words in site.words.items()}
@@ -374,13 +362,13 @@ class Contexts:
     def story_item(self, story: StoryView, t: Mapping[str, str], lang: str) -> Markup:
         """The theme's `story_item` macro (in _macros.html), rendered once per story and
         language however many lists show it (as Hugo's cached partials)."""
-        key = (id(story), lang)
+        key = (id(story), lang)  # the view is kept with it: its id is not reused meanwhile
         hit = self._items.get(key)
         if hit is None:
             assert self.env is not None, "Contexts made without templates"
             macros: Any = self.env.get_template("_macros.html").module
-            hit = self._items[key] = Markup(macros.story_item(story, t, lang))
-        return hit
+            hit = self._items[key] = (story, Markup(macros.story_item(story, t, lang)))
+        return hit[1]
 
     def of(self, spec: PageSpec) -> dict[str, Any]:
         cfg, urls = self.site.config, self.site.urls
@@ -398,7 +386,7 @@ class Contexts:
                            dir=o.dir) for o in cfg.languages if o.code != spec.lang
                       and spec.key[1] in self.slugs[o.code]]
         return {
-            **spec.context,
+            **spec.context(),
             "lang": lang.code, "dir": lang.dir, "t": words.plain,
             "plural": self.plurals[lang.code], "number": words.number,
             "site_title": cfg.title.get(lang.code, ""),

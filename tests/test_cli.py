@@ -316,7 +316,7 @@ def test_models_download_installs_what_it_fetched(isolated_packages: Path, tmp_p
 def _calls_without_hint(path: Path) -> list[str]:
     """Calls that make an error without a hint, by line: Diagnostic(path, line, message)
     and Collector.error(path, line, message) with no fourth argument, argparse's
-    ArgumentTypeError and parser.error with no hint in their text. (_Reader.error,
+    ArgumentTypeError and parser.error with no hint in their text. (Reader.error,
     CommandError and MissingExtra cannot be called without one: mypy checks those.)"""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: list[str] = []
