@@ -17,7 +17,9 @@ in this order:
   between publishing and writing its cache.
 - **Only stories' text changed** (`changed_only`): no story came or went and the changed
   ones keep their shape (title, date, kind, tags, pending state: `shapes`): only the
-  outputs whose last fingerprint covered a changed story are planned again.
+  outputs whose last fingerprint covered a changed story are planned again. (A
+  fingerprint is taken of exactly what the output's template is given, and the stories
+  it covers are those found in that: fingerprint.py.)
 - **Anything else**: every output is planned and fingerprinted again; only those whose
   fingerprint changed are rendered (make._Job).
 
