@@ -22,7 +22,8 @@ from markupsafe import Markup
 
 from . import __version__, dates
 from .config import Taxonomy
-from .render import FeedLinks, Link, PageKind, PageSpec, SiteView
+from .context import FeedLinks
+from .render import Link, PageKind, PageSpec, SiteView
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls

@@ -16,11 +16,11 @@ import jinja2
 
 from . import config as config_stage
 from . import feeds, i18n, sitemap, structured
+from .context import Contexts
 from .errors import Diagnostic, KhabarError
 from .fingerprint import Fingerprinter, Print
 from .i18n import Words
 from .render import (
-    Contexts,
     PageKind,
     SiteView,
     StoryView,
