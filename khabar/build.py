@@ -47,8 +47,8 @@ class BuildResult:
 
 def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -> SiteView:
     """Read and validate site.yaml and every article: the whole site, before any output."""
-    from . import make
-    return make.load(site_dir, base_url=base_url, drafts=drafts)
+    from . import load as load_stage
+    return load_stage.load(site_dir, base_url=base_url, drafts=drafts)
 
 
 def generate(site: SiteView, *, parallel: bool = True) -> Output:

@@ -11,131 +11,25 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
-from markdown import __version__ as markdown_version
 
-from . import __version__, cache, content, fingerprint, publish, rebuild
-from . import config as config_stage
+from . import __version__, cache, publish, rebuild
+from . import load as load_stage
 from . import parallel as parallel_work
 from . import plan as plan_stage
 from .build import BuildResult, Clock
-from .config import SiteConfig
-from .errors import Diagnostic, KhabarError
-from .markup import MarkdownRenderer, Rendered
 from .plan import Plan, Task
-from .render import SiteView, derive, environment, theme_dir
-from .stories import Bodies, assemble
-from .urls import Urls
+from .render import SiteView, environment, theme_dir
 from .write import (
     Output,
     Staging,
 )
 
 PARALLEL_MIN = 400  # below this many files to render, one process is faster
-PARSE_PARALLEL_MIN = 200  # and below this many articles to parse
-
-
-@dataclass(frozen=True)
-class Loaded:
-    site: SiteView
-    config_digest: str
-    markdown_key: str  # what bodies were rendered with (see _markdown_key)
-    known: content.Known
-    bodies: Bodies
-    warnings: tuple[Diagnostic, ...]  # what was repaired while reading the articles
-
-
-def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -> SiteView:
-    """Read and validate site.yaml and every article: the whole site, before any output."""
-    return _load(site_dir, base_url=base_url, drafts=drafts, state=None).site
-
-
-def _load(site_dir: Path, *, base_url: str | None, drafts: bool,
-          state: cache.State | None, parallel: bool = False) -> Loaded:
-    """Read and validate site.yaml and every article: the whole site, before any output."""
-    config = config_stage.load(site_dir)
-    if base_url is not None:
-        problem = config_stage.url_problem(base_url)  # the CLI checks it too, for exit 2
-        if problem:
-            raise KhabarError([Diagnostic("--base-url", None, problem,
-                                          config_stage.BASE_URL_HINT)])
-        config = replace(config, base_url=base_url.rstrip("/") + "/")
-    # the working folder too: cached articles carry paths as messages show them
-    config_digest = hashlib.sha256((site_dir / config_stage.SITE_FILE).read_bytes()
-                                   + f"\0{base_url}\0{Path.cwd()}".encode()).hexdigest()
-    markdown_key = _markdown_key(config)
-    rendered: dict[tuple[str, str], Rendered] = {}
-    if state is not None and state.markdown_key == markdown_key:
-        rendered = state.markdown  # rendered with the same extensions and options
-    known: content.Known = {}
-    if state is not None and state.config_digest == config_digest:
-        # the cache keeps no body it has the HTML of: without that HTML, read the file again
-        known = {path: hit for path, hit in state.articles.items()
-                 if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
-                 in rendered}
-    fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
-    articles, known = content.read_all(
-        config, include_drafts=drafts, known=known, parser=_Parser(parallel, fresh),
-        trusted_before=state.written_ns - cache.RACY_NS if state else 0)
-    bodies = Bodies(MarkdownRenderer(config.markdown), {**rendered, **fresh})
-    stories = assemble(config, articles, bodies)
-    warnings = tuple(sorted(w for a in articles for w in a.warnings))
-    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, markdown_key,
-                  known, bodies, warnings)
-
-
-def _markdown_key(config: SiteConfig) -> str:
-    """What a body's HTML depends on besides its text and direction: the extensions a
-    site enables, their options, and the Python-Markdown that runs them (Khabar's own code
-    is in every cache key already)."""
-    settings = config.markdown
-    return fingerprint.digest((markdown_version, settings.extensions,
-                         sorted(settings.extension_configs.items()))).hex()
-
-
-class _Parser:
-    """Parses articles in forked workers when there are many, rendering each one's
-    Markdown there too (into `rendered`): on a clean build, most of loading."""
-
-    def __init__(self, parallel: bool, rendered: dict[tuple[str, str], Rendered]) -> None:
-        self.parallel, self.rendered = parallel, rendered
-
-    def __call__(self, config: SiteConfig, files: Sequence[content.Unparsed]
-                 ) -> list[tuple[content.Article | None, list[Diagnostic]]]:
-        pool = parallel_work.fork_pool(self.parallel, len(files), PARSE_PARALLEL_MIN,
-                                       (config, files))
-        if pool is None:
-            return content.parse_all(config, files)
-        size = max(25, len(files) // (parallel_work.workers() * 4))
-        chunks = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
-        with pool:
-            parts = pool.map(_parse_chunk, chunks)
-        out: list[tuple[content.Article | None, list[Diagnostic]]] = []
-        for part in parts:
-            for article, problems, rendered in part:
-                out.append((article, problems))
-                if article is not None and rendered is not None:
-                    self.rendered[(article.body_sha, config.language(article.lang).dir)] = \
-                        rendered
-        return out
-
-
-def _parse_chunk(bounds: tuple[int, int]
-                 ) -> list[tuple[content.Article | None, list[Diagnostic], Rendered | None]]:
-    config, files = parallel_work.inherited()
-    renderer = MarkdownRenderer(config.markdown)  # one a worker, reused for every body
-    out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
-    for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
-        rendered = None
-        if article is not None:
-            rendered = renderer.render(article.body, config.language(article.lang).dir)
-            article = replace(article, body="")  # its HTML goes back instead (as cached)
-        out.append((article, problems, rendered))
-    return out
 
 
 def _render_one(plan: Plan, task: Task, staging: Staging | _Discard | None) -> bytes | None:
@@ -272,7 +166,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     """A build past the quick check: load, plan, render what changed, publish."""
     state = None if clean else rebuild.trusted_state(site_dir, out)
     clock.lap("cache")
-    loaded = _load(site_dir, base_url=base_url, drafts=drafts, state=state,
+    loaded = load_stage.load_with_cache(site_dir, base_url=base_url, drafts=drafts, state=state,
                    parallel=parallel)
     clock.lap("load")
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
@@ -288,7 +182,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     staging = Staging(out, build_id, work, spare=spare)
     compiled = None if clean else _compiled_templates()  # --clean: nothing kept is used
     job = _Job(loaded.site, environment(site_dir, compiled), salt, previous, out, staging)
-    articles = _kept_articles(loaded, loaded.site)
+    articles = load_stage.kept_articles(loaded)
     try:
         made = _make(job, partial, state, parallel, clock,
                      lambda: cache.pack(articles, loaded.bodies.used))
@@ -381,15 +275,6 @@ def _story_count(site: SiteView) -> int:
     return len({s.slug for stories in site.stories.values() for s in stories})
 
 
-def _kept_articles(loaded: Loaded, site: SiteView) -> content.Known:
-    """The articles as the cache keeps them: without the bodies whose HTML it keeps."""
-    dirs = {lang.code: lang.dir for lang in site.config.languages}
-    rendered = loaded.bodies.used
-    return {path: (stamp, sha, replace(a, body="") if a.body and
-                   (a.body_sha, dirs[a.lang]) in rendered else a)
-            for path, (stamp, sha, a) in loaded.known.items()}
-
-
 class _Discard:
     """A staging area that keeps nothing: `check` renders every file to find template
     errors, without holding the whole site in memory."""
@@ -400,7 +285,7 @@ class _Discard:
 
 def check(site_dir: Path, *, drafts: bool = True, parallel: bool = True) -> BuildResult:
     """Everything build does but writing."""
-    loaded = _load(site_dir, base_url=None, drafts=drafts, state=None)
+    loaded = load_stage.load_with_cache(site_dir, base_url=None, drafts=drafts, state=None)
     site = loaded.site
     plan: Plan = plan_stage.template_errors(lambda: Plan(site, environment(site_dir), ""))
     fixed = plan.fixed_files()

@@ -243,9 +243,10 @@ def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
                                                 cli: Callable[..., Run]) -> None:
     """Articles parsed (and their Markdown rendered) in worker processes: the same site,
     and the same errors, in the same order, as parsing them here."""
+    from khabar import load as load_stage
     from khabar import make as make_stage
     from khabar import parallel
-    monkeypatch.setattr(make_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
+    monkeypatch.setattr(load_stage, "PARSE_PARALLEL_MIN", 1)  # the fixture site is small
     monkeypatch.setattr(make_stage, "PARALLEL_MIN", 1)
     build(mini_site, tmp_path / "one", parallel=False)
     build(mini_site, tmp_path / "many", parallel=True)

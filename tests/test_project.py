@@ -76,19 +76,6 @@ def test_no_file_cites_a_document_that_is_not_there() -> None:
             assert (ROOT / doc).is_file(), f"{path.name} cites {doc}"
 
 
-def test_site_yaml_section_documents_every_key() -> None:
-    text = section("site.yaml")
-    for key in sorted(config._TOP_KEYS):
-        assert f"| `{key}` |" in text or f"| `{key}." in text, key
-    for nested in ("languages.CODE.name", "languages.CODE.dir", "languages.CODE.translate_from",
-                   "feeds.items", "feeds.content", "taxonomies.KEY.title",
-                   "taxonomies.KEY.terms", "…terms.SLUG.iso", "…terms.SLUG.aliases"):
-        assert f"| `{nested}` |" in text, nested
-    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
-    for key in sorted(config._TOP_KEYS):
-        assert re.search(rf"^{key}:", example, re.M), key
-
-
 def test_site_yaml_example_is_a_valid_site_yaml(tmp_path: Path) -> None:
     example = section("site.yaml").split("```yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "site.yaml").write_text(example, encoding="utf-8")
