@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,11 +48,16 @@ class FeedSettings:
 
 @dataclass(frozen=True)
 class MarkdownSettings:
-    """Python-Markdown extensions a site adds to the built-in ones (markup.py), with
-    their options: plain values, as YAML gave them."""
+    """The Python-Markdown extensions a site adds to the built-in ones (markup.py), with
+    their options (plain values, as YAML gave them; read-only once here)."""
 
     extensions: tuple[str, ...] = ()
-    extension_configs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    extension_configs: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extension_configs", MappingProxyType(
+            {k: MappingProxyType(dict(v)) for k, v in self.extension_configs.items()}))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from . import dates, yamlsrc
+from . import dates, dialect, yamlsrc
 from .config import SLUG, SiteConfig
 from .errors import Collector, Diagnostic, display_path
 from .frontmatter import SHA256_HINT as SHA256_HINT
@@ -375,6 +375,8 @@ def read(path: Path, config: SiteConfig, errors: Collector,
                      f"({BRIEF_MAX_CHARS} characters)", "make it kind: article")
     if fields.failed:
         return None
+    for line, message, hint in dialect.notes(body, config.markdown.extensions):
+        errors.warn(shown, body_line + line - 1, f"Markdown: {message}", hint)
     stated = {key: fields.line(key) for key in ("date", "kind", *terms)
               if fm.get(key) is not None}
     raw_sha = sha256_bytes(data)

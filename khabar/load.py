@@ -78,8 +78,9 @@ def _markdown_key(config: SiteConfig) -> str:
     site enables, their options, and the Python-Markdown that runs them (Khabar's own code
     is in every cache key already)."""
     settings = config.markdown
-    return fingerprint.digest((markdown_version, settings.extensions,
-                         sorted(settings.extension_configs.items()))).hex()
+    return fingerprint.digest((markdown_version, settings.extensions, [
+        (name, dict(options)) for name, options in sorted(settings.extension_configs.items())
+    ])).hex()
 
 
 class _Parser:

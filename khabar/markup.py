@@ -1,29 +1,51 @@
-"""Markdown to safe HTML: cmark-gfm for structure, nh3 (an allowlist) for safety.
+"""Markdown to safe HTML: Python-Markdown for structure, nh3 (an allowlist) for safety.
 
-The dialect is CommonMark with GitHub's extensions (tables, footnotes, strikethrough,
-autolinks), the Markdown most writers know and the one Hugo's Goldmark speaks. cmark-gfm
-is C: about 0.15 ms for a 500-word article where Python-Markdown took 3.6 ms, which
-decides how fast a clean build of ten thousand articles can be (see bench/).
+The dialect is Python-Markdown's, with tables, footnotes, fenced code and sane lists
+always on, and the extensions a site enables (`markdown:` in site.yaml) besides: the one
+static generators in Python speak, and one a site can extend. It differs from CommonMark
+in places a writer coming from GitHub meets (a list needs a blank line before it, a
+nested list four spaces): `khabar.dialect` finds those in a body. Khabar's own work on a
+body (direction of other-script blocks, heading ids, table alignment) is done on the
+element tree by the extensions in `khabar.markdown_ext`; whatever any extension emits,
+the sanitiser has the last word.
 Content is data, never a template: nothing in an article is evaluated by Jinja2.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from html import unescape
+from types import MappingProxyType
+from typing import Any
 
-import cmarkgfm
+import markdown
 import nh3
-from cmarkgfm.cmark import Options
 
 from . import text
+from .config import MarkdownSettings as MarkdownSettings  # re-exported: defined with config
+from .markdown_ext import (
+    DirectionExtension,
+    HeadingIdsExtension,
+    PageExtension,
+    TableAlignExtension,
+)
+
+# Python-Markdown extensions every body is read with (a translation segmenter reads bodies
+# the same way); Khabar's own (markdown_ext) come on top.
+BUILTIN_EXTENSIONS: tuple[str, ...] = ("tables", "footnotes", "fenced_code", "sane_lists")
+# Footnote ids as #fn-1 / #fnref-1; no backlink title: it would be English on every page.
+BUILTIN_CONFIGS: Mapping[str, Mapping[str, Any]] = MappingProxyType({
+    "footnotes": MappingProxyType({"SEPARATOR": "-", "BACKLINK_TITLE": ""}),
+})
 
 _TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
     "code", "em", "strong", "b", "i", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
-    "sup", "sub", "div", "span", "del", "s", "abbr", "dl", "dt", "dd", "figure", "figcaption",
-    "bdi", "small", "mark", "q", "cite", "section",
+    "sup", "sub", "div", "span", "del", "s", "ins", "abbr", "dl", "dt", "dd", "figure",
+    "figcaption", "bdi", "small", "mark", "q", "cite", "section", "kbd",
 }
 _ATTRS = {
     "*": {"id", "class", "dir", "lang", "title"},
@@ -31,15 +53,10 @@ _ATTRS = {
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
 }
-# Ids the default theme gives its own elements: a heading must not take one.
+# Ids the default theme gives its own elements: no element of a body may take one.
 THEME_IDS = frozenset({"main"})
-_OPTIONS = Options.CMARK_OPT_FOOTNOTES | Options.CMARK_OPT_UNSAFE  # nh3 does the cleaning
 _TAG_RE = re.compile(r"<[^>]+>")
 _FOOTNOTE_REF = re.compile(r"<sup[^>]*>.*?</sup>", re.S)
-_HEADING = re.compile(r"<h([1-6])((?:\s[^>]*)?)>(.*?)</h\1>", re.S)
-_ALIGN = re.compile(r'<(th|td) align="(left|center|right)">')
-_PRE_LANG = re.compile(r'<pre lang="([^"]*)"><code>')
-_FOOTNOTE_ID = re.compile(r' id="(fn(?:ref)?-[^"]*)"')
 _ID = re.compile(r' id="([^"]*)"')
 _A_TAG = re.compile(r"<a\b[^>]*>")
 _IMG_TAG = re.compile(r"<img\b[^>]*>")
@@ -47,7 +64,9 @@ _ALT = re.compile(r' alt="([^"]*)"')
 _LANG_VALUE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _INTEGER = re.compile(r"^-?[0-9]{1,9}$")
 _SIZE = re.compile(r"^[0-9]{1,5}$")
-_BLOCK = re.compile(r"<(p|li|h[1-6]|td|th|dt|dd)(\s[^>]*)?>(.*?)</\1>", re.S)
+# What a body must keep when an extension is tried (`extension_problem`).
+_PROBE = "Note: kept\n\n## Heading\n\nText[^1].\n\n[^1]: note\n"
+_PROBE_IDS = ('id="heading"', 'id="fn-1"', 'id="fnref-1"')
 
 
 @dataclass(frozen=True)
@@ -56,29 +75,9 @@ class Rendered:
     first_paragraph: str  # plain text: the summary when the front matter gives none
 
 
-def _heading_ids(html: str) -> str:
-    """Fragment ids for headings, Persian letters kept (#پیشینه-خبر), unique per page: not
-    the theme's ids nor the footnotes' (a heading "fn 1" would take #fn-1)."""
-    taken = set(THEME_IDS) | set(_FOOTNOTE_ID.findall(html))
-    seen: dict[str, int] = {}
-
-    def add(m: re.Match[str]) -> str:
-        slug = text.slugify(plain(m.group(3)))
-        n = seen.get(slug, 0)
-        ident = slug if n == 0 else f"{slug}-{n}"
-        while ident in taken:
-            n += 1
-            ident = f"{slug}-{n}"
-        seen[slug] = n + 1
-        taken.add(ident)
-        return f'<h{m.group(1)} id="{ident}"{m.group(2)}>{m.group(3)}</h{m.group(1)}>'
-
-    return _HEADING.sub(add, html)
-
-
 def _unique_ids(html: str) -> str:
-    """The first element with an id keeps it; a later one (a footnote id written in raw
-    HTML) loses it: a page with one id twice is not valid HTML."""
+    """The first element with an id keeps it; a later one (the same id written in raw
+    HTML on the same tag) loses it: a page with one id twice is not valid HTML."""
     seen: set[str] = set()
 
     def keep(m: re.Match[str]) -> str:
@@ -92,19 +91,21 @@ def _unique_ids(html: str) -> str:
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
     """nh3's filter of allowed attributes: values the HTML standard accepts, or none.
-    Ids only on footnotes (cmark-gfm's); headings get theirs after cleaning, so an id in
-    raw HTML can never clash with the theme's or another's."""
+    No ids: those a body may have are the renderer's to give (`MarkdownRenderer`);
+    an empty title (a footnote backlink's) says nothing."""
     if name == "id":
-        return value if (tag == "li" and value.startswith("fn-")) or \
-            (tag == "a" and value.startswith("fnref-")) else None
+        return None
     if name == "dir":
         return value if value in ("ltr", "rtl", "auto") else None
     if name == "lang":
         return value if _LANG_VALUE.match(value) else None
-    if name == "start":
+    if name == "start":  # Python-Markdown reads `۳.` as item 3, and says so in Persian
+        value = text.ascii_digits(value)
         return value if _INTEGER.match(value) else None
     if name in ("width", "height"):
         return value if _SIZE.match(value) else None
+    if name == "title":
+        return value or None
     return value
 
 
@@ -129,64 +130,111 @@ def _valid_img(m: re.Match[str]) -> str:
     return tag if alt else tag[:4] + ' alt=""' + tag[4:]
 
 
-def _directions(html: str, page_dir: str) -> str:
-    """Marks blocks written mostly in the other script with their own direction.
-
-    Not `dir=auto` on every block: a Persian sentence that starts with a Latin name would
-    then be laid out left-to-right. Only a block whose strong letters are mostly of the
-    other direction (an English quote in a Persian story) gets an explicit `dir`.
-    """
-
-    def mark(m: re.Match[str]) -> str:
-        attrs = m.group(2) or ""
-        if "dir=" in attrs or (m.group(1) == "li" and "<p" in m.group(3)):
-            return m.group(0)
-        # on the text, not the HTML: `&quot;` around an English quotation is no Latin
-        own = text.dominant_direction(unescape(_TAG_RE.sub("", m.group(3))))
-        if own is None or own == page_dir:
-            return m.group(0)
-        return f'<{m.group(1)}{attrs} dir="{own}">{m.group(3)}</{m.group(1)}>'
-
-    return _BLOCK.sub(mark, html)
+def _cleaner(attribute_filter: Callable[[str, str, str], str | None]) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=_TAGS,
+        attributes=_ATTRS,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+        attribute_filter=attribute_filter,
+    )
 
 
 class MarkdownRenderer:
-    """Renders article bodies; stateless, safe to use from any process."""
+    """Renders article bodies with one `markdown.Markdown`, reset between bodies: make
+    one per process (or thread), not one per article; building one loads every
+    extension."""
+
+    def __init__(self, settings: MarkdownSettings | None = None) -> None:
+        settings = settings or MarkdownSettings()
+        self._ids = HeadingIdsExtension(reserved=THEME_IDS)
+        self._page: tuple[PageExtension, ...] = (
+            DirectionExtension(), self._ids, TableAlignExtension())
+        names = [*BUILTIN_EXTENSIONS,
+                 *(n for n in dict.fromkeys(settings.extensions) if n not in BUILTIN_EXTENSIONS)]
+        configs = {name: dict(settings.extension_configs.get(name, {})) for name in names}
+        for name, fixed in BUILTIN_CONFIGS.items():  # Khabar's options win: ids depend on them
+            configs[name].update(fixed)
+        self._md = markdown.Markdown(
+            extensions=[*names, *self._page],
+            extension_configs={k: v for k, v in configs.items() if v},
+            output_format="html")
+        # per renderer: its filter lets through the ids of the body being rendered
+        self._clean = _cleaner(self._attribute).clean
+
+    def _attribute(self, tag: str, name: str, value: str) -> str | None:
+        if name == "id":
+            return value if (tag, value) in self._ids.ids else None
+        return _attribute(tag, name, value)
 
     def render(self, body: str, page_dir: str = "rtl") -> Rendered:
-        html = cmarkgfm.github_flavored_markdown_to_html(body, options=_OPTIONS)
-        if "<t" in html:  # GFM's table alignment: align="" is obsolete HTML, a class is not
-            html = _ALIGN.sub(r'<\1 class="align-\2">', html)
-        if "<pre lang=" in html:  # ```lang: a language of code, not a BCP 47 language tag
-            html = _PRE_LANG.sub(r'<pre><code class="language-\1">', html)
-        other = "ltr" if page_dir == "rtl" else "rtl"
-        if text.has_letters_of(other, _TAG_RE.sub("", html)):  # most articles: one script
-            html = _directions(html, page_dir)
-        html = _valid_tags(text.strip_controls(sanitize(html)))
-        if "<h" in html:
-            html = _heading_ids(html)
+        for extension in self._page:
+            extension.page_dir = page_dir
+        try:
+            html = self._md.reset().convert(body)
+        except RecursionError:  # lists nested some 250 deep: shown as text, not a traceback
+            self._md.parser.state.clear()  # the parser's nesting, left where it stopped
+            html = _as_text(body)
+        html = _valid_tags(text.strip_controls(self._clean(html)))
         if ' id="' in html:
             html = _unique_ids(html)
         return Rendered(html=html, first_paragraph=first_paragraph(html))
 
 
-# One sanitizer, its allowlists converted once (a third faster than nh3.clean per call).
-_CLEANER = nh3.Cleaner(
-    tags=_TAGS,
-    attributes=_ATTRS,
-    url_schemes={"http", "https", "mailto"},
-    link_rel="noopener noreferrer",
-    strip_comments=True,
-    attribute_filter=_attribute,
-)
+def _as_text(body: str) -> str:
+    """A body Python-Markdown cannot read, as escaped paragraphs."""
+    return "".join(f"<p>{html_lib.escape(block.strip())}</p>"
+                   for block in re.split(r"\n\s*\n", body) if block.strip())
+
+
+def extension_problem(name: str, config: Mapping[str, Any]) -> str | None:
+    """Why the Python-Markdown extension `name` with options `config` cannot be used, in
+    one sentence for an error message; None when it loads and renders a test body."""
+    try:
+        MarkdownRenderer(MarkdownSettings((name,)))
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or name.split(":", 1)[0]
+        return f"is not installed (no module named '{missing}')"
+    except (AttributeError, TypeError):
+        return "is not a Python-Markdown extension (its module has no makeExtension)"
+    except Exception as exc:  # an extension's own constructor: any error it likes
+        return f"fails to load: {_reason(exc)}"
+    try:
+        renderer = MarkdownRenderer(MarkdownSettings((name,), {name: config}))
+    except KeyError as exc:
+        return f"has no option {exc.args[0]!r}" if exc.args else "has an unknown option"
+    except Exception as exc:
+        return f"refuses its options: {_reason(exc)}"
+    try:
+        html = renderer.render(_PROBE, "ltr").html
+    except Exception as exc:
+        return f"fails on a test text: {_reason(exc)}"
+    if "Note: kept" not in html:
+        return ("drops text from the start of a body, as `meta` does (Khabar reads metadata "
+                "from the front matter)")
+    if not all(sign in html for sign in _PROBE_IDS):
+        return ("changes the ids Khabar gives footnotes and headings, as `extra` does "
+                "(list the parts you want instead: abbr, attr_list, def_list, md_in_html)")
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+# Without ids: for HTML that has no renderer behind it.
+_CLEAN = _cleaner(_attribute).clean
 
 
 def sanitize(html: str) -> str:
     """Allowlist cleaning: no script, no on* attribute, no javascript:/data: URL survives."""
-    return _CLEANER.clean(html)
+    return _CLEAN(html)
 
 
-_PARAGRAPH = re.compile(r"<p[^>]*>(.*?)</p>", re.S)
+# `<p>` or `<p attrs>`, not `<pre>`
+_PARAGRAPH = re.compile(r"<p(?:\s[^>]*)?>(.*?)</p>", re.S)
 
 
 def first_paragraph(html: str) -> str:

@@ -64,7 +64,7 @@ def test_the_site_yaml_example_sets_every_option_and_builds(
     for o in options.FRONT_MATTER:
         if not o.key.startswith("translation"):
             assert any(fnmatchcase(p, _pattern(o.key)) for p in written) or \
-                o.key == "KEY" and "countries" in written, \
+                (o.key == "KEY" and "countries" in written), \
                 f"the README's article example does not show {o.key}"
     site = tmp_path / "site"
     write(site / "site.yaml", site_yaml)
