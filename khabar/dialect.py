@@ -318,11 +318,28 @@ def _escapes(extensions: tuple[str, ...]) -> frozenset[str]:
     return frozenset(md.ESCAPED_CHARS)
 
 
+def _crowded(body: str) -> list[Note]:
+    """Blocks with so many `[` that the renderer shows them as text (markup.tame_brackets)."""
+    from .markup import BRACKETS_PER_BLOCK  # the renderer's limit, one number
+
+    if body.count("[") <= BRACKETS_PER_BLOCK:
+        return []
+    out: list[Note] = []
+    line = 1
+    for block in re.split(r"(\n[ \t]*\n)", body):
+        if block.count("[") > BRACKETS_PER_BLOCK:
+            out.append((line, f"more than {BRACKETS_PER_BLOCK:,} '[' in one paragraph: its "
+                        "links are not read, it is shown as written",
+                        "split the paragraph, or write its brackets as \\["))
+        line += block.count("\n")
+    return out
+
+
 def notes(body: str, extensions: Sequence[str] = ()) -> list[Note]:
     """(line, message, hint) for each construct of `body` that Python-Markdown, with
     these extensions, reads differently from CommonMark / GitHub; in line order."""
     enabled = frozenset(extensions)
-    found: list[Note] = []
+    found: list[Note] = _crowded(body)
     scan = _Scan(enabled, _escapes(tuple(sorted(enabled))), found)
     scan.lines([(n, line) for n, line in enumerate(body.split("\n"), start=1)])
     return sorted(set(found))
