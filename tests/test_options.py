@@ -107,3 +107,59 @@ def test_keys_under_gives_children_with_placeholders() -> None:
     assert options.default(options.SITE, "per_page") == 20
     with pytest.raises(StopIteration):
         options.option(options.SITE, "no.such.key")
+
+
+def test_markdown_extensions_are_checked_on_their_lines(
+        tmp_path: Path, cli: Callable[..., Run]) -> None:
+    site = tmp_path / "site"
+    write(site / "site.yaml", """
+        title: T
+        base_url: https://example.org/
+        languages: {fa: {name: فارسی, dir: rtl}}
+        markdown:
+          extensions:
+            - abbr
+            - no_such_extension
+            - pymdownx.tilde
+          extension_configs:
+            pymdownx.tilde: {no_such_option: true}
+            def_list: {}
+        """)
+    run = cli("check", "--site", site)
+    assert run.code == 1
+    errors = run.error_lines
+    assert any(":7: error: markdown.extensions: no_such_extension: is not installed" in e
+               for e in errors), errors
+    assert any(":8: error: markdown.extensions: pymdownx.tilde:" in e for e in errors), errors
+    assert any(":11: error: markdown.extension_configs: 'def_list' is not in "
+               "markdown.extensions" in e for e in errors), errors
+    assert not any("abbr" in e for e in errors)
+
+
+def test_a_configured_extension_changes_the_pages(tmp_path: Path,
+                                                  cli: Callable[..., Run]) -> None:
+    site = tmp_path / "site"
+    write(site / "site.yaml", """
+        title: T
+        base_url: https://example.org/
+        languages: {en: {name: English, dir: ltr}}
+        """)
+    write(site / "content" / "a.en.md", """
+        ---
+        title: A
+        date: 2024-11-23
+        ---
+        The ~~old~~ figure, said the *[UN]: United Nations
+
+        The UN said so.
+
+        *[UN]: United Nations
+        """)
+    assert cli("build", "--site", site, "--out", tmp_path / "one").code == 0
+    page = (tmp_path / "one" / "en" / "articles" / "a" / "index.html").read_text("utf-8")
+    assert "<del>" not in page and "<abbr" not in page
+    with (site / "site.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("markdown: {extensions: [abbr, pymdownx.tilde]}\n")
+    assert cli("build", "--site", site, "--out", tmp_path / "one").code == 0  # a rebuild
+    page = (tmp_path / "one" / "en" / "articles" / "a" / "index.html").read_text("utf-8")
+    assert "<del>old</del>" in page and '<abbr title="United Nations">UN</abbr>' in page
