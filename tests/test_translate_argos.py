@@ -89,3 +89,34 @@ def test_models_install_and_list(isolated_packages: Path, tmp_path: Path,
     bad.write_text("not a zip")
     run = cli("models", "install", bad)
     assert run.code == 1 and f"{bad}: error:" in run.err
+
+
+def test_translate_reads_bodies_with_the_sites_extensions(
+        argos_env: ArgosEnv, mini_site: Path, cli: Callable[..., Run],
+        no_network: list[Any]) -> None:
+    """With `abbr` enabled, an abbreviation's definition line is markup, kept as written;
+    without it, the same line is a paragraph the model translates."""
+    definition = "*[ناتو]: سازمان پیمان آتلانتیک شمالی"
+    write(mini_site / "content/news/nato.fa.md", f"""
+        ---
+        title: نشست ناتو
+        date: 2024-11-23T10:00
+        ---
+        وزیران ناتو دیدار کردند.
+
+        {definition}
+        """)
+    with (mini_site / "site.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("markdown: {extensions: [abbr]}\n")
+    run = cli("translate", "--site", mini_site)
+    assert run.code == 0, run.err
+    made = (mini_site / "content/news/nato.en.md").read_text(encoding="utf-8")
+    assert f"\n{definition}\n" in made
+    text = (mini_site / "site.yaml").read_text(encoding="utf-8")
+    (mini_site / "site.yaml").write_text(text.replace("markdown: {extensions: [abbr]}\n", ""),
+                                         encoding="utf-8")
+    (mini_site / "content/news/nato.en.md").unlink()
+    assert cli("translate", "--site", mini_site).code == 0
+    made = (mini_site / "content/news/nato.en.md").read_text(encoding="utf-8")
+    assert definition not in made
+    assert no_network == []

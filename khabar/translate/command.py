@@ -20,6 +20,7 @@ import yaml
 
 from .. import __version__, content, frontmatter, text, yamlsrc
 from .. import config as config_stage
+from ..config import SiteConfig
 from ..errors import CommandError, Diagnostic, KhabarError
 from .engine import INSTALL_HINT, ModelMissing, Translator
 from .models import require_translate_extra
@@ -83,7 +84,7 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
                 return 1
             print(f"{pair[1]} from {pair[0]}: {describe_engine(pair_engine)}", file=out)
             _run([j for j in todo if (j.source.lang, j.target_lang) == pair], pair_engine,
-                 config.root, summary, err)
+                 config, summary, err)
     print_summary(summary, out, dry_run=False, pending=0)
     return 0
 
@@ -105,7 +106,7 @@ class _Prepared:
     sentence_count: int
 
 
-def _run(todo: Sequence[Job], engine: Translator, root: Path, summary: Summary,
+def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: Summary,
          err: TextIO) -> None:
     from .memory import TranslationMemory, normalise_source
     from .segment import segment
@@ -116,7 +117,9 @@ def _run(todo: Sequence[Job], engine: Translator, root: Path, summary: Summary,
 
     prepared: list[_Prepared] = []
     for job in todo:
-        doc = segment(job.source.body)
+        # read as the renderer reads it: with the extensions the site enables
+        doc = segment(job.source.body, config.markdown.extensions,
+                      extension_configs=config.markdown.extension_configs)
         body_units = [unit(u) for u in doc.units]
         title = unit(job.source.title)
         summ = unit(job.source.summary) if job.source.summary else None
@@ -133,6 +136,7 @@ def _run(todo: Sequence[Job], engine: Translator, root: Path, summary: Summary,
                                       text.in_script_of(text.clean_line(s), p.job.source.lang))
     keys = list(as_written)
     summary.sentences += len(keys)
+    root = config.root
     with TranslationMemory.open(root / MEMORY_FILE) as memory:
         known = memory.lookup_many(engine.identity, keys)
         summary.from_memory += len(known)
