@@ -319,7 +319,7 @@ def _escapes(extensions: tuple[str, ...]) -> frozenset[str]:
 
 
 def _crowded(body: str) -> list[Note]:
-    """Blocks with so many `[` that the renderer shows them as text (markup.tame_brackets)."""
+    """Blocks with so many `[` that the renderer shows them as text (markup._set_aside)."""
     from .markup import BRACKETS_PER_BLOCK  # the renderer's limit, one number
 
     if body.count("[") <= BRACKETS_PER_BLOCK:
@@ -340,6 +340,8 @@ def notes(body: str, extensions: Sequence[str] = ()) -> list[Note]:
     these extensions, reads differently from CommonMark / GitHub; in line order."""
     enabled = frozenset(extensions)
     found: list[Note] = _crowded(body)
-    scan = _Scan(enabled, _escapes(tuple(sorted(enabled))), found)
+    # what a backslash escapes matters only where there is one (and costs a Markdown)
+    escapes = _escapes(tuple(sorted(enabled))) if "\\" in body else frozenset()
+    scan = _Scan(enabled, escapes, found)
     scan.lines([(n, line) for n, line in enumerate(body.split("\n"), start=1)])
     return sorted(set(found))
