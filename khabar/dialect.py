@@ -42,6 +42,7 @@ _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
 _LINK = re.compile(r"""!?\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*"""
                    r"""(?:[ \t]+(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'))?\)""")
 _TAG = re.compile(r"<[^<>\n]*>")
+_MAYBE_LINK = re.compile(r"://|www\.|@", re.I)  # what a bare link or address needs
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]^][^\]]*\]:")
 _STRIKE = re.compile(r"~~(?=\S)[^~\n]*?(?<=\S)~~")
 _BARE_URL = re.compile(r"(?<![\w/@.])(?:https?://|www\.)[^\s<>]+", re.I)
@@ -280,11 +281,12 @@ class _Scan:
 
     def _inline(self, number: int, line: str, following: str) -> None:
         """Strikethrough, bare links, backslashes: on the line's text outside code."""
-        text = _CODE_SPAN.sub("", line)
+        text = _CODE_SPAN.sub("", line) if "`" in line else line
         if "~~" in text and "pymdownx.tilde" not in self.enabled and _STRIKE.search(text):
             self.note(number, "~~text~~ is shown as written, not struck through",
                       "write <del>text</del>, or enable pymdownx.tilde")
-        if "pymdownx.magiclink" not in self.enabled and not _REF_DEF.match(text):
+        if "pymdownx.magiclink" not in self.enabled and _MAYBE_LINK.search(text) \
+                and not _REF_DEF.match(text):
             bare = _TAG.sub("", _LINK.sub("", text))
             if (m := _BARE_URL.search(bare)) or (m := _EMAIL.search(bare)):
                 found = m.group(0).rstrip(".,;:!?)»،؛")

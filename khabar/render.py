@@ -292,10 +292,12 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                        partial(briefing_context, i))
     yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
                    t["briefings"], lambda: {"days": [day_link(i) for i in range(len(days))]})
+    def article_context(slug: str) -> dict[str, Any]:
+        return {"story": views[slug]}
+
     for s in stories:
         yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
-                       (PageKind.ARTICLE, s.slug), s.title,
-                       partial(lambda slug: {"story": views[slug]}, s.slug),
+                       (PageKind.ARTICLE, s.slug), s.title, partial(article_context, s.slug),
                        description=shorten(s.summary, 200), indexable=s.state != PENDING)
     for tax in cfg.taxonomies:
         groups = site.terms[lang][tax.key]
