@@ -203,7 +203,7 @@ def _markdown(top: Reader, errors: Collector, shown: str) -> MarkdownSettings:
                              f"{name}: must be a mapping of option: value",
                              "e.g. `pymdownx.tilde: {subscript: false}`")
             else:
-                configs[name] = _plain(options)
+                configs[name] = yamlsrc.plain(options)
     from .markup import extension_problem  # Python-Markdown: only for a site that has this
 
     for i, name in enumerate(listed):
@@ -218,15 +218,6 @@ def _markdown(top: Reader, errors: Collector, shown: str) -> MarkdownSettings:
         elif name not in names:
             names.append(name)
     return MarkdownSettings(tuple(names), configs)
-
-
-def _plain(value: Any) -> Any:
-    """YAML's values without their line numbers: what an extension is given."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _languages(top: Reader, errors: Collector, shown: str) -> tuple[Language, ...]:

@@ -177,3 +177,13 @@ def _check_expansion(root: Node) -> None:
         open_nodes.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def plain(value: Any) -> Any:
+    """LineDict/LineList back to plain dicts and lists (keys as strings): for yaml.safe_dump,
+    and for what a Markdown extension is given."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

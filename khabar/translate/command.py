@@ -222,16 +222,7 @@ def _front_matter(article: content.Article) -> dict[str, Any]:
     parts = frontmatter.split_front_matter(raw)
     assert parts is not None  # it was validated when loaded
     data = yamlsrc.load(frontmatter.remove_controls(parts[0])[0])  # as content.read reads it
-    return _plain(data) if isinstance(data, dict) else {}
-
-
-def _plain(value: Any) -> Any:
-    """LineDict/LineList back to plain dict/list for yaml.safe_dump."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return yamlsrc.plain(data) if isinstance(data, dict) else {}
 
 
 def _write_atomic(path: Path, data: str) -> None:
