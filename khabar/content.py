@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from . import dates, dialect, yamlsrc
 from .config import SLUG, SiteConfig
-from .errors import Collector, Diagnostic, display_path
+from .errors import Collector, Diagnostic, KhabarError, display_path
 from .frontmatter import SHA256_HINT as SHA256_HINT
 from .frontmatter import STATUSES as STATUSES  # re-exported: callers look here
 from .frontmatter import Fields, remove_controls
@@ -33,7 +34,8 @@ _INHERIT_HINT = "remove the line: a translation takes date, kind and tags from i
 
 @dataclass(frozen=True)
 class Article:
-    """One file: one story in one language, validated, with its Markdown body unrendered."""
+    """One file: one story in one language, validated. Its Markdown body is not kept here
+    (the build keeps its HTML instead): `body_of` reads it, checked against `body_sha`."""
 
     slug: str
     lang: str
@@ -50,10 +52,8 @@ class Article:
     source: Source | None
     terms: Mapping[str, tuple[str, ...]]
     translation: Translation | None
-    body: str
     body_line: int  # the file line the body starts on
-    body_sha: str  # of the body: the key of its rendered HTML (the build cache keeps that,
-    #                not the body, of every article it rendered)
+    body_sha: str  # of the body: the key of its rendered HTML
     sha256: str  # of the file's canonical text (see text_sha256): what a translation
     #             records as its source
     raw_sha256: str = ""  # of the file's bytes, as Khabar recorded sources before: accepted
@@ -111,30 +111,50 @@ def stamp_of(st: os.stat_result) -> Stamp:
 
 # (file, its bytes, its path as messages show it): a file to parse
 Unparsed = tuple[Path, bytes, str]
-# parses a batch of files: each file's article (None if unusable) and its problems
-Parser = Callable[[SiteConfig, Sequence[Unparsed]],
-                  list[tuple[Article | None, list[Diagnostic]]]]
+# a file parsed: its article (None if unusable), its problems, and its body when kept
+Parsed = tuple[Article | None, list[Diagnostic], str | None]
+# parses a batch of files
+Parser = Callable[[SiteConfig, Sequence[Unparsed]], list[Parsed]]
 
 
-def parse_all(config: SiteConfig, files: Sequence[Unparsed]
-              ) -> list[tuple[Article | None, list[Diagnostic]]]:
+def parse_all(config: SiteConfig, files: Sequence[Unparsed]) -> list[Parsed]:
     """The default Parser: one file after another, in this process."""
-    out: list[tuple[Article | None, list[Diagnostic]]] = []
+    out: list[Parsed] = []
     for path, data, shown in files:
         errors = Collector()
-        out.append((read(path, config, errors, data, shown), errors.items))
+        got = read_file(path, config, errors, data, shown)
+        out.append((got[0], errors.items, got[1]) if got else (None, errors.items, None))
     return out
+
+
+class ReadAll(NamedTuple):
+    articles: tuple[Article, ...]
+    known: Known  # for the next run: each file's stamp, hash and own article
+    bodies: dict[str, str]  # by body_sha: the bodies of the files parsed in this run
+
+
+def body_of(article: Article) -> str:
+    """The article's Markdown body, read again from its file; a KhabarError when the file
+    no longer holds the body that was read (it changed meanwhile)."""
+    try:
+        raw = Path(article.filename).read_bytes().decode("utf-8")
+        parts = split_front_matter(raw)
+    except (OSError, UnicodeDecodeError):
+        parts = None
+    if parts is None or sha256_bytes(parts[1].encode()) != article.body_sha:
+        raise KhabarError([Diagnostic(article.path, None, "changed while Khabar was reading "
+                                      "it", "run the command again")])
+    return parts[1]
 
 
 def load(config: SiteConfig, include_drafts: bool = True) -> tuple[Article, ...]:
     """Read and validate every article; raise KhabarError listing every problem found."""
-    return read_all(config, include_drafts=include_drafts)[0]
+    return read_all(config, include_drafts=include_drafts).articles
 
 
 def read_all(config: SiteConfig, *, include_drafts: bool = True,
              known: Mapping[str, tuple[Stamp, str, Article]] | None = None,
-             parser: Parser = parse_all, trusted_before: int = 0
-             ) -> tuple[tuple[Article, ...], Known]:
+             parser: Parser = parse_all, trusted_before: int = 0) -> ReadAll:
     """`load`, reusing what an earlier run read: returns the articles and, for the next
     run, each file's stamp, hash and own article.
 
@@ -179,13 +199,15 @@ def read_all(config: SiteConfig, *, include_drafts: bool = True,
         found.append((key, stamp, digest, len(todo)))
         todo.append((path, data, shown))
     parsed = parser(config, todo) if todo else []
+    bodies = {got[0].body_sha: got[2] for got in parsed
+              if got[0] is not None and got[2] is not None}
     articles: list[Article] = []
     present: set[tuple[str, str]] = set()  # (slug, lang) of every file, usable or not
     seen: Known = {}
     for key, stamp, digest, got in found:
         article: Article | None
         if isinstance(got, int):
-            article, problems = parsed[got]
+            article, problems, _body = parsed[got]
             errors.extend(problems)
         else:
             article = got
@@ -200,8 +222,8 @@ def read_all(config: SiteConfig, *, include_drafts: bool = True,
     _check_site_wide(articles, present, errors)
     articles = _inherit(articles, present, config, errors)
     errors.raise_if_any()
-    return tuple(sorted((a for a in articles if include_drafts or not a.draft),
-                        key=lambda a: (a.lang, a.slug))), seen
+    return ReadAll(tuple(sorted((a for a in articles if include_drafts or not a.draft),
+                                key=lambda a: (a.lang, a.slug))), seen, bodies)
 
 
 def _check_site_wide(articles: list[Article], present: set[tuple[str, str]],
@@ -295,9 +317,10 @@ def _take_from(a: Article, origin: Article, config: SiteConfig) -> Article:
                    warnings=a.warnings + tuple(warnings))
 
 
-def read(path: Path, config: SiteConfig, errors: Collector,
-         data: bytes | None = None, shown: str | None = None) -> Article | None:
-    """Validate one file, adding its problems to `errors`; None when it cannot be used."""
+def read_file(path: Path, config: SiteConfig, errors: Collector, data: bytes | None = None,
+              shown: str | None = None) -> tuple[Article, str] | None:
+    """Validate one file, adding its problems to `errors`: its article and body, or None
+    when it cannot be used."""
     shown = shown or display_path(path)
     m = _FILENAME.match(path.name)
     codes = config.codes
@@ -382,10 +405,10 @@ def read(path: Path, config: SiteConfig, errors: Collector,
     raw_sha = sha256_bytes(data)
     canonical = raw_sha if "\r" not in raw and not raw.startswith("\ufeff") else \
         text_sha256(raw)
-    return Article(slug=slug, lang=lang, path=shown, filename=str(path), title=title, date=date,
-                   updated=updated,
-                   summary=summary, kind=kind, draft=draft, source=source, terms=terms,
-                   translation=translation, body=body, body_line=body_line,
-                   body_sha=sha256_bytes(body.encode()),
-                   sha256=canonical, raw_sha256=raw_sha, stated=stated,
-                   warnings=tuple(errors.warnings[warned:]))
+    article = Article(
+        slug=slug, lang=lang, path=shown, filename=str(path), title=title, date=date,
+        updated=updated, summary=summary, kind=kind, draft=draft, source=source, terms=terms,
+        translation=translation, body_line=body_line, body_sha=sha256_bytes(body.encode()),
+        sha256=canonical, raw_sha256=raw_sha, stated=stated,
+        warnings=tuple(errors.warnings[warned:]))
+    return article, body

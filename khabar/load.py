@@ -58,15 +58,12 @@ def load_with_cache(site_dir: Path, *, base_url: str | None, drafts: bool,
         rendered = state.markdown  # rendered with the same extensions and options
     known: content.Known = {}
     if state is not None and state.config_digest == config_digest:
-        # the cache keeps no body it has the HTML of: without that HTML, read the file again
-        known = {path: hit for path, hit in state.articles.items()
-                 if hit[2].body or (hit[2].body_sha, config.language(hit[2].lang).dir)
-                 in rendered}
+        known = state.articles  # an article whose HTML is not kept: Bodies reads its body
     fresh: dict[tuple[str, str], Rendered] = {}  # Markdown rendered while parsing
-    articles, known = content.read_all(
+    articles, known, texts = content.read_all(
         config, include_drafts=drafts, known=known, parser=_Parser(parallel, fresh),
         trusted_before=state.written_ns - cache.RACY_NS if state else 0)
-    bodies = Bodies(MarkdownRenderer(config.markdown), {**rendered, **fresh})
+    bodies = Bodies(MarkdownRenderer(config.markdown), {**rendered, **fresh}, texts)
     stories = assemble(config, articles, bodies)
     warnings = tuple(sorted(w for a in articles for w in a.warnings))
     return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, markdown_key,
@@ -91,7 +88,7 @@ class _Parser:
         self.parallel, self.rendered = parallel, rendered
 
     def __call__(self, config: SiteConfig, files: Sequence[content.Unparsed]
-                 ) -> list[tuple[content.Article | None, list[Diagnostic]]]:
+                 ) -> list[content.Parsed]:
         pool = parallel_work.fork_pool(self.parallel, len(files), PARSE_PARALLEL_MIN,
                                        (config, files))
         if pool is None:
@@ -100,10 +97,10 @@ class _Parser:
         chunks = [(i, min(i + size, len(files))) for i in range(0, len(files), size)]
         with pool:
             parts = pool.map(_parse_chunk, chunks)
-        out: list[tuple[content.Article | None, list[Diagnostic]]] = []
+        out: list[content.Parsed] = []
         for part in parts:
             for article, problems, rendered in part:
-                out.append((article, problems))
+                out.append((article, problems, None))  # its HTML is kept, not its body
                 if article is not None and rendered is not None:
                     self.rendered[(article.body_sha, config.language(article.lang).dir)] = \
                         rendered
@@ -115,19 +112,9 @@ def _parse_chunk(bounds: tuple[int, int]
     config, files = parallel_work.inherited()
     renderer = MarkdownRenderer(config.markdown)  # one a worker, reused for every body
     out: list[tuple[content.Article | None, list[Diagnostic], Rendered | None]] = []
-    for article, problems in content.parse_all(config, files[bounds[0]:bounds[1]]):
+    for article, problems, body in content.parse_all(config, files[bounds[0]:bounds[1]]):
         rendered = None
-        if article is not None:
-            rendered = renderer.render(article.body, config.language(article.lang).dir)
-            article = replace(article, body="")  # its HTML goes back instead (as cached)
-        out.append((article, problems, rendered))
+        if article is not None and body is not None:
+            rendered = renderer.render(body, config.language(article.lang).dir)
+        out.append((article, problems, rendered))  # its HTML goes back, not its body
     return out
-
-
-def kept_articles(loaded: Loaded) -> content.Known:
-    """The articles as the cache keeps them: without the bodies whose HTML it keeps."""
-    dirs = {lang.code: lang.dir for lang in loaded.site.config.languages}
-    rendered = loaded.bodies.used
-    return {path: (stamp, sha, replace(a, body="") if a.body and
-                   (a.body_sha, dirs[a.lang]) in rendered else a)
-            for path, (stamp, sha, a) in loaded.known.items()}

@@ -186,7 +186,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     staging = Staging(out, build_id, work, spare=spare)
     compiled = None if clean else _compiled_templates()  # --clean: nothing kept is used
     job = _Job(loaded.site, environment(site_dir, compiled), salt, previous, out, staging)
-    articles = load_stage.kept_articles(loaded)
+    articles = loaded.known  # parsed articles, without bodies: the cache keeps HTML
     try:
         made = _make(job, partial, state, parallel, clock,
                      lambda: cache.pack(articles, loaded.bodies.used))

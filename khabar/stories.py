@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .config import SiteConfig
-from .content import Article, Source, Translation
+from .content import Article, Source, Translation, body_of
 from .markup import MarkdownRenderer, Rendered, shorten
 from .text import in_script_of
 
@@ -50,14 +50,20 @@ class Bodies:
     """Rendered Markdown by (body hash, direction): unchanged articles are not re-rendered."""
 
     def __init__(self, renderer: MarkdownRenderer,
-                 known: dict[tuple[str, str], Rendered] | None = None) -> None:
+                 known: dict[tuple[str, str], Rendered] | None = None,
+                 texts: Mapping[str, str] | None = None) -> None:
         self.renderer = renderer
         self.known = known if known is not None else {}
+        self.texts = texts if texts is not None else {}  # bodies by hash, as parsed
         self.used: dict[tuple[str, str], Rendered] = {}
 
     def render(self, article: Article, direction: str) -> Rendered:
         key = (article.body_sha, direction)
-        hit = self.known.get(key) or self.renderer.render(article.body, direction)
+        hit = self.known.get(key)
+        if hit is None:
+            text = self.texts.get(article.body_sha)
+            hit = self.renderer.render(text if text is not None else body_of(article),
+                                       direction)
         self.used[key] = hit
         return hit
 

@@ -156,8 +156,7 @@ def test_damaged_cache_is_ignored(mini_site: Path, tmp_path: Path, damage: str) 
         if damage == "other-code":  # parsed and rendered by another Khabar: not reused
             light.code = "0" * 64
             markdown = {k: replace(v, html="<p>stale</p>") for k, v in markdown.items()}
-        elif damage == "no-html":  # articles kept without bodies, and their HTML gone
-            assert all(not a.body for _stamp, _sha, a in articles.values() if not a.draft)
+        elif damage == "no-html":  # articles are kept without bodies: their HTML gone
             markdown = {}
         else:  # a crash between writing the bulk and the state that goes with it
             head = b"another"

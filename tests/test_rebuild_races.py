@@ -15,6 +15,7 @@ from test_publish import clean_build, tree
 from khabar import cache, content
 from khabar import config as config_stage
 from khabar.build import build
+from khabar.errors import KhabarError
 from khabar.render import theme_dir
 
 NEWS = "content/news"
@@ -57,7 +58,7 @@ def test_the_racy_rule_rereads_files_changed_near_the_cache_write(mini_site: Pat
     `trusted_before` (the cache's write time, less the coarsest tick): on a file system
     with 1 s ticks a same-size edit just after the read leaves the stamp as it was."""
     config = config_stage.load(mini_site)
-    _articles, known = content.read_all(config)
+    known = content.read_all(config).known
     path = str(mini_site / NEWS / "oslo-talks.fa.md")
     _stamp, sha, article = known[path]
     same_size_edit(Path(path), "برگزار شد", "برگزار شو")
@@ -68,7 +69,7 @@ def test_the_racy_rule_rereads_files_changed_near_the_cache_write(mini_site: Pat
 
     def articles(trusted_before: int) -> dict[str, content.Article]:
         cached: content.Known = {path: (forged, sha, article)}
-        found, _known = content.read_all(config, known=cached, trusted_before=trusted_before)
+        found = content.read_all(config, known=cached, trusted_before=trusted_before).articles
         return {f"{a.slug}.{a.lang}": a for a in found}
 
     assert articles(changed_ns)["oslo-talks.fa"].summary == \
@@ -152,3 +153,17 @@ def test_clean_builds_use_no_compiled_template(mini_site: Path, tmp_path: Path,
     loads.clear()
     build(mini_site, tmp_path / "again", clean=True)
     assert loads == []
+
+
+def test_a_body_is_read_from_its_file_and_checked(mini_site: Path) -> None:
+    """Articles keep no body (the build cache keeps HTML): `body_of` reads it again, and a
+    file changed since it was parsed is an error naming it, never another text."""
+    config = config_stage.load(mini_site)
+    article = next(a for a in content.load(config) if a.slug == "oslo-talks" and a.lang == "fa")
+    assert not hasattr(article, "body")
+    assert content.body_of(article) == "دیدار نمایندگان در Oslo برگزار شد.\n"
+    path = mini_site / NEWS / "oslo-talks.fa.md"
+    path.write_text(path.read_text(encoding="utf-8") + "بند تازه\n", encoding="utf-8")
+    with pytest.raises(KhabarError) as caught:
+        content.body_of(article)
+    assert caught.value.diagnostics[0].path == article.path

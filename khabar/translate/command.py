@@ -118,7 +118,7 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
     prepared: list[_Prepared] = []
     for job in todo:
         # read as the renderer reads it: with the extensions the site enables
-        doc = segment(job.source.body, config.markdown.extensions,
+        doc = segment(content.body_of(job.source), config.markdown.extensions,
                       extension_configs=config.markdown.extension_configs)
         body_units = [unit(u) for u in doc.units]
         title = unit(job.source.title)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..config import SiteConfig
-from ..content import Article
+from ..content import Article, body_of
 from .engine import PIVOT_ARROW
 
 TRANSLATE = "translate"      # missing, or a machine translation of an older source
@@ -54,9 +54,10 @@ def as_written(translation: Article) -> bool:
     tr = translation.translation
     if tr is None or not tr.output_sha256:
         return True
+    body = body_of(translation)
     return tr.output_sha256 in (
-        content_digest(translation.title, translation.summary, translation.body),
-        _digest(translation.title, translation.summary, translation.body))
+        content_digest(translation.title, translation.summary, body),
+        _digest(translation.title, translation.summary, body))
 
 
 def made_through_pivot(model: str) -> bool:
