@@ -339,7 +339,8 @@ def _calls_without_hint(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("module", ["config.py", "cli.py", "translate/command.py", "serve.py",
-                                    "content.py", "frontmatter.py", "sources.py", "i18n.py"])
+                                    "content.py", "frontmatter.py", "sources.py", "i18n.py",
+                                    "reader.py", "terms.py", "inherit.py", "load.py"])
 def test_every_error_has_a_hint(module: str) -> None:
     assert _calls_without_hint(ROOT / "khabar" / module) == []
 
