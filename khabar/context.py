@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import __version__
+from . import __version__, locales
 from .i18n import Words
 from .render import Link, PageKind, PageSpec, SiteView, StoryView
 
@@ -86,6 +86,7 @@ class Contexts:
             "canonical": urls.absolute(spec.route), "alternates": alternates,
             "x_default": urls.absolute(x_default) if x_default else "",
             "switch": switch, "nav": self.nav[lang.code], "css": self.css_href,
+            "assets_url": urls.href(urls.asset("")), "script": locales.script(lang.code),
             "indexable": spec.indexable, "feeds": list(self.feed_links(spec)),
             "generator": f"Khabar {__version__}", "head": self.head(spec),
             "story_item": self.story_item,

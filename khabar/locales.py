@@ -48,6 +48,24 @@ def locale(code: str) -> Locale:
     raise ValueError(f"CLDR has no locale '{code}'")
 
 
+@lru_cache(maxsize=64)
+def script(code: str) -> str:
+    """The ISO 15924 script a language is written in (`Arab` for fa, prs and ar, `Latn`
+    for en and fr), from CLDR's likely subtags: the theme picks its fonts by it."""
+    try:
+        found = locale(code)
+    except ValueError:
+        return "Latn"
+    if found.script:
+        return str(found.script)
+    likely = get_global("likely_subtags")
+    for key in (f"{found.language}_{found.territory}", found.language):
+        full = likely.get(key)
+        if isinstance(full, str) and full.count("_") >= 1:
+            return full.split("_")[1]
+    return "Latn"
+
+
 def prepare(code: str) -> None:
     """Read the language's CLDR data now: Babel loads it on first use, and a build that
     forks its workers after loading the site would otherwise read it once in each."""

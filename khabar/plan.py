@@ -96,6 +96,9 @@ class Plan:
         site, root = self.site, self.site.config.root
         fixed = Output()
         fixed.add(site.urls.asset(STYLESHEET), self.css, "the theme's " + STYLESHEET)
+        for name, path in theme_assets(root).items():  # fonts and their licences
+            fixed.add(output_path(site.urls.asset(name)), path.read_bytes(),
+                      f"the theme's assets/{name}")
         fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, self.env),
                   "the feed list")
         own_robots = (root / "static" / "robots.txt").is_file()
@@ -193,6 +196,18 @@ def template_origin(exc: BaseException) -> tuple[str, int | None]:
             origin, line = name, tb.tb_lineno
         tb = tb.tb_next
     return origin, line
+
+
+def theme_assets(root: Path) -> dict[str, Path]:
+    """The theme's files under assets/ (its fonts and their licences) by name, a site's
+    own templates/assets/ file taking the place of the theme's of the same name."""
+    found: dict[str, Path] = {}
+    for base in (theme_dir() / "assets", root / "templates" / "assets"):
+        if base.is_dir():
+            for path in sorted(base.rglob("*")):
+                if path.is_file():
+                    found[path.relative_to(base).as_posix()] = path
+    return found
 
 
 def stylesheet(root: Path) -> bytes:

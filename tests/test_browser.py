@@ -312,6 +312,35 @@ def test_no_console_errors_or_failed_requests(site: Site, path: str) -> None:
         page.context.close()
 
 
+FONTS_IN_USE = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts].filter(f => f.status === "loaded").map(f => f.family); }"""
+
+
+@pytest.mark.parametrize(("path", "family", "file"), [
+    (FA_ARTICLE, "Vazirmatn", "vazirmatn-33.0.3-wght.woff2"),
+    (EN_ARTICLE, "Source Serif 4", "source-serif-4-5.3.1-latin-wght-normal.woff2")])
+def test_the_shipped_fonts_are_the_ones_used(site: Site, path: str, family: str,
+                                              file: str) -> None:
+    """The theme's own font files load from the site (no request leaves it), the page's
+    script gets its font, and that font is preloaded."""
+    page = site.new_tab()
+    fonts: list[str] = []
+    page.on("response", lambda r: fonts.append(r.url) if r.url.endswith(".woff2") else None)
+    before = len(site.external)
+    try:
+        page.goto(path, wait_until="networkidle")
+        loaded = page.evaluate(FONTS_IN_USE)
+        assert family in [name.strip('"') for name in loaded], loaded
+        assert style(page, "h1", "font-family").strip('"').startswith(family)
+        assert any(url.endswith(f"/assets/fonts/{file}") for url in fonts), fonts
+        assert page.eval_on_selector('link[rel="preload"][as="font"]',
+                                     "l => l.href").endswith(file)
+        assert site.external[before:] == []
+    finally:
+        page.context.close()
+
+
 # --- a site in four languages (tests/sites/polyglot): Arabic right-to-left beside Persian,
 # French and English left-to-right ---
 

@@ -263,3 +263,20 @@ def test_parsing_in_workers_matches_one_process(mini_site: Path, tmp_path: Path,
     assert outputs[0] == outputs[1]
     assert any("broken.fa.md:3" in line and "YAML" in line for line in outputs[0]), outputs[0]
     assert any("undated.fa.md" in line and "date" in line for line in outputs[0]), outputs[0]
+
+
+def test_the_theme_ships_its_fonts_with_their_licences(mini_site: Path, tmp_path: Path) -> None:
+    """Fonts and their OFL texts are published under assets/fonts/; a site's own
+    templates/assets/ file of the same name takes the theme's place."""
+    build(mini_site, tmp_path / "out")
+    fonts = tmp_path / "out" / "assets" / "fonts"
+    names = {p.name for p in fonts.iterdir()}
+    assert {"vazirmatn-33.0.3-wght.woff2", "OFL-Vazirmatn.txt", "OFL-SourceSerif4.txt",
+            "source-serif-4-5.3.1-latin-wght-normal.woff2"} <= names
+    assert (fonts / "vazirmatn-33.0.3-wght.woff2").read_bytes()[:4] == b"wOF2"
+    assert "SIL Open Font License" in (fonts / "OFL-Vazirmatn.txt").read_text("utf-8")
+    own = mini_site / "templates" / "assets" / "fonts" / "vazirmatn-33.0.3-wght.woff2"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(b"wOF2 the site's own")
+    build(mini_site, tmp_path / "out")
+    assert (fonts / "vazirmatn-33.0.3-wght.woff2").read_bytes() == b"wOF2 the site's own"
