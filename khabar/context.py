@@ -13,6 +13,7 @@ from markupsafe import Markup
 from . import __version__, locales
 from .i18n import Words
 from .render import Link, PageKind, PageSpec, SiteView, StoryView
+from .urls import Urls
 
 FeedLinks = Callable[[PageSpec], Sequence[Link]]
 
@@ -61,6 +62,9 @@ class Contexts:
             hit = self._items[key] = (story, Markup(macros.story_item(story, t, lang)))
         return hit[1]
 
+    def _section(self, spec: PageSpec) -> str:
+        return _section_of(spec, self.site.urls)
+
     def of(self, spec: PageSpec) -> dict[str, Any]:
         cfg, urls = self.site.config, self.site.urls
         lang = cfg.language(spec.lang)
@@ -87,10 +91,24 @@ class Contexts:
             "x_default": urls.absolute(x_default) if x_default else "",
             "switch": switch, "nav": self.nav[lang.code], "css": self.css_href,
             "assets_url": urls.href(urls.asset("")), "script": locales.script(lang.code),
+            "page_url": urls.href(spec.route), "section": self._section(spec),
             "indexable": spec.indexable, "feeds": list(self.feed_links(spec)),
             "generator": f"Khabar {__version__}", "head": self.head(spec),
             "story_item": self.story_item,
         }
+
+
+def _section_of(spec: PageSpec, urls: Urls) -> str:
+    """The href of the navigation item a page belongs to ("" for none): its taxonomy for a
+    term, the list of briefings for a day, the home page for itself."""
+    lang = spec.lang
+    if spec.kind is PageKind.HOME:
+        return urls.href(urls.home(lang))
+    if spec.kind in (PageKind.TAXONOMY, PageKind.TERM):
+        return urls.href(urls.taxonomy(lang, spec.key[1]))
+    if spec.kind in (PageKind.BRIEFINGS, PageKind.BRIEFING):
+        return urls.href(urls.briefings(lang))
+    return ""
 
 
 def _plural(words: Words) -> Callable[[str, int], str]:

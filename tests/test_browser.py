@@ -341,6 +341,47 @@ def test_the_shipped_fonts_are_the_ones_used(site: Site, path: str, family: str,
         page.context.close()
 
 
+@pytest.mark.parametrize(("path", "current", "value"), [
+    (FA_HOME, "/fa/", "page"), (EN_TERM, "/en/countries/", "true"),
+    (EN_ARTICLE, None, None)])
+def test_navigation_marks_the_current_section(site: Site, path: str, current: str | None,
+                                              value: str | None) -> None:
+    page = site.page(path)
+    marked = page.eval_on_selector_all(
+        ".site-nav a[aria-current]", "as => as.map(a => [a.getAttribute('href'), "
+        "a.getAttribute('aria-current')])")
+    assert marked == ([[current, value]] if current else [])
+    if current:
+        weight = style(page, ".site-nav a[aria-current]", "font-weight")
+        assert int(weight) >= 600
+
+
+def test_focus_is_visible_when_tabbing(site: Site) -> None:
+    page = site.page(EN_HOME)
+    page.keyboard.press("Tab")  # the skip link
+    page.keyboard.press("Tab")  # the site title
+    outline = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+def test_tag_chips_say_their_kind_to_screen_readers(site: Site) -> None:
+    page = site.page(EN_ARTICLE)
+    names = page.eval_on_selector_all(
+        ".terms a", "as => as.map(a => a.textContent.trim())")
+    assert names and all(": " in name for name in names), names  # "Countries: Turkey"
+    hidden = page.eval_on_selector(".terms .visually-hidden", "e => e.getBoundingClientRect()"
+                                   ".width")
+    assert hidden <= 1
+
+
+def test_print_shows_the_story_address(site: Site) -> None:
+    page = site.page(FA_ARTICLE)
+    assert style(page, ".print-only", "display") == "none"
+    page.emulate_media(media="print")
+    assert style(page, ".print-only", "display") == "block"
+    assert page.inner_text(".print-only").endswith("/fa/articles/haftar-turkey/")
+
+
 # --- a site in four languages (tests/sites/polyglot): Arabic right-to-left beside Persian,
 # French and English left-to-right ---
 

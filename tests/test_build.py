@@ -280,3 +280,14 @@ def test_the_theme_ships_its_fonts_with_their_licences(mini_site: Path, tmp_path
     own.write_bytes(b"wOF2 the site's own")
     build(mini_site, tmp_path / "out")
     assert (fonts / "vazirmatn-33.0.3-wght.woff2").read_bytes() == b"wOF2 the site's own"
+
+
+def test_the_stale_marker_in_lists_is_said_in_words(mini_site: Path, tmp_path: Path) -> None:
+    """Not a bare "!" explained only by a tooltip: touch and screen-reader users read it."""
+    build(mini_site, tmp_path / "out")
+    page = lxml_html.fromstring(
+        (tmp_path / "out" / "en" / "countries" / "libya" / "index.html").read_bytes())
+    badges = page.cssselect(".badge-stale")
+    assert badges and all(b.text_content() == "original changed" for b in badges)
+    fa = lxml_html.fromstring((tmp_path / "out" / "fa" / "index.html").read_bytes())
+    assert not fa.cssselect(".badge-stale")  # an original is never stale
