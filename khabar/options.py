@@ -56,7 +56,8 @@ SITE: tuple[Option, ...] = (
            "the zone of dates written without an offset (`Asia/Tehran`), and of the days of "
            "the daily briefings"),
     Option("default_language", "CODE", NONE,
-           "the language of the root page, the 404 page and the sitemap's `x-default`",
+           "the language of the root page, of the root 404 page and the sitemap's "
+           "`x-default`",
            default_doc="the first language"),
     Option("languages", "`{CODE: {...}}`", REQUIRED,
            "at least one, in order; CODE is a language CLDR knows (`fa`, `en`, `ar`, `fr`, "

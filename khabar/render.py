@@ -195,10 +195,7 @@ def pages(site: SiteView) -> list[PageSpec]:
     for language in site.config.languages:
         specs.extend(_language_pages(site, language.code))
     specs.append(_root(site))
-    specs.append(PageSpec(route=site.urls.not_found(), lang=site.config.default_language,
-                          template="404.html", key=(PageKind.NOT_FOUND,), title="404",
-                          context=dict,
-                          indexable=False))
+    specs.extend(_not_found(site))
     by_key: dict[tuple[str, ...], dict[str, str]] = {}
     for spec in specs:
         if spec.indexable and spec.kind is not PageKind.ROOT:
@@ -313,6 +310,27 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                 yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
                                (PageKind.TERM, tax.key, g.term, str(n)), title,
                                partial(term_context, tax, g, name, chunks, n))
+
+
+def _not_found(site: SiteView) -> list[PageSpec]:
+    """A not-found page per language (`/<lang>/404.html`), and the root one (`/404.html`),
+    which says it in every language, each leading to its home page."""
+    cfg, urls = site.config, site.urls
+    out = [PageSpec(urls.not_found(lang.code), lang.code, "404.html",
+                    (PageKind.NOT_FOUND, lang.code), site.words[lang.code].plain["not_found"],
+                    dict, indexable=False) for lang in cfg.languages]
+
+    def every_language() -> dict[str, Any]:
+        return {"messages": [
+            {"lang": lang.code, "dir": lang.dir, "title": site.words[lang.code].plain[
+                "not_found"], "text": site.words[lang.code].plain["not_found_text"],
+             "home": site.words[lang.code].plain["home"],
+             "href": urls.href(urls.home(lang.code))} for lang in cfg.languages]}
+
+    out.append(PageSpec(urls.not_found(), cfg.default_language, "404-root.html",
+                        (PageKind.NOT_FOUND,), site.words[cfg.default_language].plain[
+                            "not_found"], every_language, indexable=False))
+    return out
 
 
 def _root(site: SiteView) -> PageSpec:

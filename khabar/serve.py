@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import queue
+import re
 import sys
 import threading
 import time
@@ -47,6 +48,8 @@ z-index:2147483647;overflow:auto;background:rgba(20,0,0,.92);color:#fff;padding:
 font:14px/1.5 ui-monospace,monospace;text-align:left"><h2 style="color:#ff8080;margin-top:0">
 Khabar: the last build failed; the page below is from the last good build</h2>
 <pre style="white-space:pre-wrap">%s</pre></div>"""
+
+_LANG_DIR = re.compile(r"^[A-Za-z0-9-]{2,20}$")  # a language folder, nothing else
 
 
 @dataclass
@@ -132,9 +135,12 @@ class _Handler(SimpleHTTPRequestHandler):
             if not self.path.split("?", 1)[0].endswith("/"):
                 return False  # the stdlib redirects to the slash form
             path = path / "index.html"
-        if not path.is_file():
-            status = HTTPStatus.NOT_FOUND
-            path = Path(self.directory) / "404.html"
+        if not path.is_file():  # the language's own not-found page, as a host set up so
+            status = HTTPStatus.NOT_FOUND  # would serve it (README: "Not found")
+            first = self.path.lstrip("/").split("/", 1)[0]
+            own = Path(self.directory) / first / "404.html"
+            path = own if _LANG_DIR.match(first) and own.is_file() \
+                else Path(self.directory) / "404.html"
         if path.suffix != ".html":
             return False
         page, errors = self.server.state.read(path)

@@ -88,8 +88,9 @@ class Urls:
         return "/robots.txt"
 
     @staticmethod
-    def not_found() -> str:
-        return "/404.html"
+    def not_found(lang: str | None = None) -> str:
+        """A language's not-found page, or the root one that speaks every language."""
+        return f"/{lang}/404.html" if lang else "/404.html"
 
     @staticmethod
     def asset(name: str) -> str:

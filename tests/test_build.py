@@ -152,7 +152,7 @@ def test_site_templates_override_the_theme(mini_site: Path, tmp_path: Path) -> N
           "<p id='mine'>{{ t.not_found }}</p>{% endblock %}")
     out = tmp_path / "out"
     build(mini_site, out)
-    assert "id='mine'" in (out / "404.html").read_text()
+    assert "id='mine'" in (out / "fa" / "404.html").read_text()  # each language's
     assert (out / "humans.txt").read_text().startswith("User-agent")  # static/ copied
 
 
@@ -291,3 +291,19 @@ def test_the_stale_marker_in_lists_is_said_in_words(mini_site: Path, tmp_path: P
     assert badges and all(b.text_content() == "original changed" for b in badges)
     fa = lxml_html.fromstring((tmp_path / "out" / "fa" / "index.html").read_bytes())
     assert not fa.cssselect(".badge-stale")  # an original is never stale
+
+
+def test_a_not_found_page_per_language_and_one_for_all(mini_site: Path, tmp_path: Path) -> None:
+    build(mini_site, tmp_path / "out")
+    out = tmp_path / "out"
+    for lang, heading in (("fa", "صفحه پیدا نشد"), ("en", "Page not found")):
+        page = lxml_html.fromstring((out / lang / "404.html").read_bytes())
+        assert page.get("lang") == lang and page.findtext(".//h1") == heading
+        assert page.cssselect('meta[name="robots"]')[0].get("content") == "noindex"
+    root = lxml_html.fromstring((out / "404.html").read_bytes())
+    sections = root.cssselect("section.not-found")
+    assert [s.get("lang") for s in sections] == ["fa", "en"]
+    assert [s.get("dir") for s in sections] == ["rtl", "ltr"]
+    assert [s.cssselect("a")[0].get("href") for s in sections] == \
+        ["/briefing/fa/", "/briefing/en/"]
+    assert "404.html" not in (out / "sitemap.xml").read_text("utf-8")

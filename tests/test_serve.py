@@ -149,3 +149,16 @@ def test_a_failed_swap_keeps_the_errors(tmp_path: Path) -> None:
     with pytest.raises(OSError), state.swapping():
         raise OSError("disk full")
     assert state.snapshot()[1] == ("x.md:1: error: broken",)
+
+
+def test_a_missing_page_gets_its_languages_not_found_page(served: tuple[Path, str]) -> None:
+    """As a host set up per the README serves them: /en/… the English one, /fa/… the
+    Persian one, anything else the root one in every language; all with status 404."""
+    _site, url = served
+    poll(url + PAGE, lambda page: "<h1" in page)  # built
+    status, page = fetch(url + "en/no-such-story/")
+    assert status == 404 and '<html lang="en"' in page and "Page not found" in page
+    status, page = fetch(url + "fa/no-such-story/")
+    assert status == 404 and '<html lang="fa"' in page
+    status, page = fetch(url + "../etc/passwd")
+    assert status == 404 and page.count('class="not-found"') == 2
