@@ -322,14 +322,12 @@ def _escapes(extensions: tuple[str, ...]) -> frozenset[str]:
 
 def _crowded(body: str) -> list[Note]:
     """Blocks with so many `[` that the renderer shows them as text (markup._set_aside)."""
-    from .markup import BRACKETS_PER_BLOCK  # the renderer's limit, one number
+    from .markup import BRACKETS_PER_BLOCK, crowded_blocks  # the renderer's own rule
 
-    if body.count("[") <= BRACKETS_PER_BLOCK:
-        return []
     out: list[Note] = []
     line = 1
-    for block in re.split(r"(\n[ \t]*\n)", body):
-        if block.count("[") > BRACKETS_PER_BLOCK:
+    for crowded, block in crowded_blocks(body) or []:
+        if crowded:
             out.append((line, f"more than {BRACKETS_PER_BLOCK:,} '[' in one paragraph: its "
                         "links are not read, it is shown as written",
                         "split the paragraph, or write its brackets as \\["))

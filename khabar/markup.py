@@ -200,18 +200,30 @@ _BLOCKS = re.compile(r"(\n[ \t]*\n)")
 _CROWDED = "\ue000{}\ue000"  # private-use marks: no letters, so no direction of its own
 
 
-def _set_aside(body: str) -> tuple[str, list[str]]:
-    """`body` with each block of more than BRACKETS_PER_BLOCK `[` replaced by a marker
-    word, and those blocks."""
+def crowded_blocks(body: str) -> list[tuple[bool, str]] | None:
+    """The body cut at blank lines (separators kept: joined, they give it back), each part
+    with whether the renderer sets it aside: more than BRACKETS_PER_BLOCK `[`. None when
+    no block is (most bodies: one count). The one rule for the renderer, the segmenter
+    and the dialect notes."""
     if body.count("[") <= BRACKETS_PER_BLOCK:
+        return None
+    return [(part.count("[") > BRACKETS_PER_BLOCK, part) for part in _BLOCKS.split(body)]
+
+
+def _set_aside(body: str) -> tuple[str, list[str]]:
+    """`body` with each crowded block replaced by a marker, and those blocks."""
+    parts = crowded_blocks(body)
+    if parts is None:
         return body, []
     aside: list[str] = []
-    parts = _BLOCKS.split(body)
-    for i, block in enumerate(parts):
-        if block.count("[") > BRACKETS_PER_BLOCK:
-            parts[i] = _CROWDED.format(len(aside))
+    out: list[str] = []
+    for crowded, block in parts:
+        if crowded:
+            out.append(_CROWDED.format(len(aside)))
             aside.append(block)
-    return "".join(parts), aside
+        else:
+            out.append(block)
+    return "".join(out), aside
 
 
 def _put_back(html: str, aside: list[str]) -> str:

@@ -31,7 +31,7 @@ from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
 from markdown.extensions.toc import TocTreeprocessor
 
-from ..markup import BRACKETS_PER_BLOCK, BUILTIN_CONFIGS, BUILTIN_EXTENSIONS
+from ..markup import BUILTIN_CONFIGS, BUILTIN_EXTENSIONS, crowded_blocks
 
 # Code letters: word characters with no case, 81,476 of them; a longer body reuses them, and
 # the text each decodes to is checked.
@@ -42,7 +42,6 @@ _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _UNDERLINE = re.compile(r"^[ >]*[-=:|][-=:| ]*$")
 _FENCE_LINE_RE = re.compile(r"^[ ]*(?:`{3,}|~{3,})")
 _STASHED = re.compile(f"[{util.STX}{util.ETX}]")
-_BLOCKS = re.compile(r"(\n[ \t]*\n)")  # as khabar/markup.py cuts a body to set blocks aside
 _ASIDE = "\ue000"  # what stands for a line of a block set aside: no letter, no markup
 
 
@@ -92,14 +91,16 @@ def set_aside(source: str) -> str:
     """`source` with each block the renderer sets aside (more than BRACKETS_PER_BLOCK `[`:
     Python-Markdown would take minutes over it; it is shown as written) as as many lines of
     a mark, which make a paragraph of no text as the renderer's one-line mark does."""
-    if source.count("[") <= BRACKETS_PER_BLOCK:
+    parts = crowded_blocks(source)
+    if parts is None:
         return source
-    parts = _BLOCKS.split(source)
-    for i, block in enumerate(parts):
-        if block.count("[") > BRACKETS_PER_BLOCK:
+    out: list[str] = []
+    for crowded, block in parts:
+        if crowded:
             count = len(block.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-            parts[i] = "\n".join([_ASIDE] * count)
-    return "".join(parts)
+            block = "\n".join([_ASIDE] * count)
+        out.append(block)
+    return "".join(out)
 
 
 def normalize(source: str) -> list[str]:
