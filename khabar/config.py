@@ -47,6 +47,14 @@ class FeedSettings:
 
 
 @dataclass(frozen=True)
+class HomeSettings:
+    """What the home page shows: the newest `days` days of stories, `items` at most."""
+
+    days: int = default(SITE, "home.days")
+    items: int = default(SITE, "home.items")
+
+
+@dataclass(frozen=True)
 class MarkdownSettings:
     """The Python-Markdown extensions a site adds to the built-in ones (markup.py), with
     their options (plain values, as YAML gave them; read-only once here)."""
@@ -73,6 +81,7 @@ class SiteConfig:
     per_page: int = default(SITE, "per_page")
     feeds: FeedSettings = FeedSettings()
     markdown: MarkdownSettings = MarkdownSettings()
+    home: HomeSettings = HomeSettings()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -149,13 +158,14 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     description = top.per_language("description", codes, required=False)
     per_page = top.integer("per_page", default(SITE, "per_page"))
     feeds = _feeds(top, errors, shown)
+    home = _home(top, errors, shown)
     markdown = _markdown(top, errors, shown)
     taxonomies = read_taxonomies(top, errors, shown, codes)
     errors.raise_if_any()
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
                       timezone=tz, default_language=first, languages=languages,
                       taxonomies=taxonomies, per_page=per_page, feeds=feeds,
-                      markdown=markdown)
+                      markdown=markdown, home=home)
 
 
 def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:
@@ -173,6 +183,15 @@ def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:
         modes[key] = mode == "full"
     return FeedSettings(items=fr.integer("items", default(SITE, "feeds.items")),
                         full_content=modes["content"], terms_full_content=modes["terms"])
+
+
+def _home(top: Reader, errors: Collector, shown: str) -> HomeSettings:
+    home_map = top.mapping("home", required=False)
+    if home_map is None:
+        return HomeSettings()
+    r = Reader(home_map, "home", shown, errors, keys_under(SITE, "home"))
+    return HomeSettings(days=r.integer("days", default(SITE, "home.days")),
+                        items=r.integer("items", default(SITE, "home.items")))
 
 
 def _markdown(top: Reader, errors: Collector, shown: str) -> MarkdownSettings:

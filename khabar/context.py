@@ -38,7 +38,7 @@ class Contexts:
                  head: HeadData = no_head, env: jinja2.Environment | None = None) -> None:
         self.site, self.css_href, self.feed_links, self.head = site, css_href, feed_links, head
         self.env = env
-        self._items: dict[tuple[int, str], tuple[StoryView, Markup]] = {}
+        self._items: dict[tuple[int, str, int], tuple[StoryView, Markup]] = {}
         cfg, urls = site.config, site.urls
         self.slugs = {lang: frozenset(s.slug for s in ss) for lang, ss in site.stories.items()}
         self.plurals = {code: _plural(words) for code, words in site.words.items()}
@@ -51,15 +51,17 @@ class Contexts:
                     urls.href(urls.briefings(lang.code)))]
             for lang in cfg.languages}
 
-    def story_item(self, story: StoryView, t: Mapping[str, str], lang: str) -> Markup:
-        """The theme's `story_item` macro (in _macros.html), rendered once per story and
-        language however many lists show it (as Hugo's cached partials)."""
-        key = (id(story), lang)  # the view is kept with it: its id is not reused meanwhile
+    def story_item(self, story: StoryView, t: Mapping[str, str], lang: str,
+                   level: int = 3) -> Markup:
+        """The theme's `story_item` macro (in _macros.html), rendered once per story,
+        language and heading level however many lists show it (as Hugo's cached
+        partials)."""
+        key = (id(story), lang, level)  # the view is kept with it: its id is not reused
         hit = self._items.get(key)
         if hit is None:
             assert self.env is not None, "Contexts made without templates"
             macros: Any = self.env.get_template("_macros.html").module
-            hit = self._items[key] = (story, Markup(macros.story_item(story, t, lang)))
+            hit = self._items[key] = (story, Markup(macros.story_item(story, t, lang, level)))
         return hit[1]
 
     def _section(self, spec: PageSpec) -> str:

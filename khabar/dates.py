@@ -148,6 +148,64 @@ def format_day(day: date, lang: str, weekday: bool = False, calendar: str | None
     return locales.with_digits(text, lang, digits)
 
 
+@lru_cache(maxsize=1024)
+def format_month(day: date, lang: str, calendar: str | None = None,
+                 digits: str = "native") -> str:
+    """The month `day` falls in, with its year, as a heading of an archive: `آذر ۱۴۰۳`,
+    `November 2024` (CLDR's `yMMMM`, in the language's calendar and digits)."""
+    calendar = calendar or default_calendar(lang)
+    try:
+        locale = locales.locale(lang)
+    except ValueError:
+        locale, lang = locales.locale("en"), "en"
+    pattern = locale.datetime_skeletons["yMMMM"]
+    if calendar == "persian":
+        text = pattern.format % _SolarHijri(day, locale)
+    else:
+        text = pattern.apply(day, locale)
+    return locales.with_digits(text, lang, digits)
+
+
+def month_of(day: date, calendar: str) -> tuple[int, int]:
+    """(year, month) of `day` in `calendar`: the Persian archive groups by Solar Hijri
+    month, which begins in the middle of a Gregorian one."""
+    if calendar == "persian":
+        solar = jdatetime.date.fromgregorian(date=day)
+        return solar.year, solar.month
+    return day.year, day.month
+
+
+def has_time(moment: datetime, tz: tzinfo) -> bool:
+    """Whether a story's date gives a time of day: a date written without one is midnight
+    in the site's timezone, and so is shown as a day only."""
+    local = moment.astimezone(tz)
+    return (local.hour, local.minute, local.second) != (0, 0, 0)
+
+
+@lru_cache(maxsize=4096)
+def format_time(moment: datetime, lang: str, tz: tzinfo, digits: str = "native") -> str:
+    """The time of day of `moment` in the site's timezone, as readers of `lang` write it
+    (CLDR's short form: `۱۴:۰۰`, `2:00 PM`)."""
+    try:
+        locale = locales.locale(lang)
+    except ValueError:
+        locale, lang = locales.locale("en"), "en"
+    text = locale.time_formats["short"].apply(moment.astimezone(tz).time(), locale)
+    return locales.with_digits(text, lang, digits)
+
+
+def join_day_time(day_text: str, time_text: str, lang: str) -> str:
+    """A day and a time of day as one phrase, by CLDR's long date-time pattern
+    (`۳۰ آبان ۱۴۰۳، ساعت ۱۴:۰۰`, `November 20, 2024, 2:00 PM`)."""
+    if not time_text:
+        return day_text
+    try:
+        pattern = locales.locale(lang).datetime_formats["long"]
+    except ValueError:
+        pattern = "{1}, {0}"
+    return str(pattern).replace("'", "").replace("{1}", day_text).replace("{0}", time_text)
+
+
 def iso(moment: datetime) -> str:
     """RFC 3339 with offset, for <time datetime> and Atom/JSON feeds."""
     return moment.isoformat()

@@ -79,6 +79,12 @@ SITE: tuple[Option, ...] = (
            "ar, 123 for en and fr); `latin`: 123", choices=("native", "latin")),
     Option("per_page", "whole number ≥ 1", 20,
            "stories per page on a country's or actor's page"),
+    Option("home.days", "whole number ≥ 1", 7,
+           "the home page shows the stories of the newest this many days that have stories, "
+           "each day under its heading, then the older briefings by month"),
+    Option("home.items", "whole number ≥ 1", 30,
+           "at most this many stories on the home page: whole days only, and always the "
+           "newest day"),
     Option("feeds.items", "whole number ≥ 1", 20, "stories in each feed, newest first"),
     Option("feeds.content", "`full` or `summary`", "full",
            "`full`: the whole story in each item of a language's feeds; `summary`: its "

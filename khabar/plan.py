@@ -23,6 +23,7 @@ from .i18n import Words
 from .render import (
     PageKind,
     SiteView,
+    StoryRef,
     StoryView,
     pages,
     render_page,
@@ -72,7 +73,7 @@ class Plan:
                                  env)
         self.feeds = feeds.catalogue(site)
         self.fragments: feeds.Fragments = {}
-        stories = (StoryView, Story, feeds.Entry)
+        stories = (StoryView, StoryRef, Story, feeds.Entry)
         self._prints = Fingerprinter(f"{salt}\0{css_href}", (*stories, Words), stories)
         self._contexts: dict[int, dict[str, Any]] = {}  # by spec: fingerprinted, then rendered
         self._versions: dict[str, list[Story]] = {}

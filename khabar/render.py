@@ -24,7 +24,9 @@ from .taxonomy import Day, TermGroup, by_day, by_term, paginate
 from .theme import theme_dir as theme_dir  # re-exported: tests and themes use it
 from .urls import Urls
 
-RECENT_DAYS = 14
+RECENT_DAYS = 14  # older days listed on the home page, under their months
+RELATED = 5  # related stories on a story's page
+SAME_DAY = 12  # other stories of its day on a story's page
 
 
 def environment(site_root: Path, compiled: Path | None = None) -> jinja2.Environment:
@@ -70,9 +72,12 @@ class StoryView:
     summary: str
     date_iso: str
     date_text: str
+    time_text: str  # the time of day in the site's timezone; "" when the date gives none
+    when_text: str  # the day and the time of day together, as the language joins them
     updated_iso: str
     updated_text: str
     kind: str
+    kind_label: str  # "" for an article; the word for a brief
     state: str
     state_label: str
     stale: bool
@@ -82,6 +87,38 @@ class StoryView:
     original: Link | None  # the original-language page, for translations and pending
     engine: str
     model: str
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    """A story as a line of a short list (a story page's same-day and related ones): only
+    what the line shows, so a page listing it changes only when that does."""
+
+    slug: str
+    url: str
+    title: str
+    text_lang: str
+    text_dir: str
+    date_iso: str
+    when_text: str
+
+
+@dataclass(frozen=True)
+class DayView:
+    """One day's stories as a list shows them under the day's heading."""
+
+    link: Link  # the day (with its weekday) and its briefing
+    iso: str
+    reports: tuple[StoryView, ...]
+    briefs: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
+class MonthView:
+    """A month of the briefings archive (a Solar Hijri one on Persian pages)."""
+
+    label: str
+    days: tuple[Link, ...]
 
 
 class PageKind(StrEnum):
@@ -169,19 +206,38 @@ class _Views:
         source = Link(s.source.name, s.source.url or "") if s.source else None
         state_label = "" if s.state == "original" else self.t[s.state]
         engine, model = s.translation.software if s.translation else ("", "")
+        date_text = self.day_text(dates.day_of(s.date, cfg.tz), weekday=False)
+        time_text = dates.format_time(s.date, lang, cfg.tz, self.digits) \
+            if dates.has_time(s.date, cfg.tz) else ""
         return StoryView(
             slug=s.slug, url=urls.href(urls.article(lang, s.slug)), title=s.title,
             text_lang=s.text_lang, text_dir=cfg.language(s.text_lang).dir, summary=s.summary,
             date_iso=dates.iso(s.date),
-            date_text=self.day_text(dates.day_of(s.date, cfg.tz), weekday=False),
+            date_text=date_text, time_text=time_text,
+            when_text=dates.join_day_time(date_text, time_text, lang),
             updated_iso=dates.iso(s.updated) if s.updated else "",
             updated_text=self.day_text(dates.day_of(s.updated, cfg.tz), weekday=False)
             if s.updated else "",
-            kind=s.kind, state=s.state, state_label=state_label, stale=s.stale, html=s.html,
+            kind=s.kind, kind_label=self.t["brief"] if s.kind == "brief" else "",
+            state=s.state, state_label=state_label, stale=s.stale, html=s.html,
             terms=terms, source=source, original=original, engine=engine, model=model)
 
     def day_text(self, d: date, weekday: bool = True) -> str:
         return dates.format_day(d, self.lang, weekday, self.calendar, self.digits)
+
+    def months(self, days: Sequence[Day], links: Sequence[Link]) -> list[MonthView]:
+        """Days (newest first) with their links, grouped by month in the language's
+        calendar."""
+        out: list[MonthView] = []
+        current: tuple[int, int] | None = None
+        for d, link in zip(days, links, strict=True):
+            month = dates.month_of(d.day, self.calendar)
+            if month != current:
+                current = month
+                out.append(MonthView(dates.format_month(d.day, self.lang, self.calendar,
+                                                        self.digits), ()))
+            out[-1] = replace(out[-1], days=(*out[-1].days, link))
+        return out
 
     def number(self, n: int) -> str:
         return self.words.number(n)
@@ -229,6 +285,15 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
     # fingerprint changes only when what it shows changes
     teasers = _Lazy(lambda slug: replace(views[slug], html=""))
     made_links: dict[int, Link] = {}
+    made_refs: dict[str, StoryRef] = {}
+
+    def ref(slug: str) -> StoryRef:
+        hit = made_refs.get(slug)
+        if hit is None:
+            f = views[slug]
+            hit = made_refs[slug] = StoryRef(f.slug, f.url, f.title, f.text_lang, f.text_dir,
+                                             f.date_iso, f.when_text)
+        return hit
 
     def day_link(i: int) -> Link:  # dates are slow to format: only those shown
         link = made_links.get(i)
@@ -237,6 +302,12 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
             link = made_links[i] = Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
                                         count=len(d.stories))
         return link
+
+    def day_view(i: int) -> DayView:
+        d = days[i]
+        return DayView(day_link(i), d.day.isoformat(),
+                       tuple(teasers[s.slug] for s in d.stories if s.kind == "article"),
+                       tuple(teasers[s.slug] for s in d.stories if s.kind != "article"))
 
     def briefing_context(i: int) -> dict[str, Any]:
         d = days[i]
@@ -248,6 +319,40 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
             "older": day_link(i + 1) if i + 1 < len(days) else None,
             "recent": [day_link(k) for k in range(min(RECENT_DAYS, len(days)))],
         }
+
+    def home_context() -> dict[str, Any]:
+        shown = home_days(days, cfg.home.days, cfg.home.items)
+        rest = range(shown, min(len(days), shown + RECENT_DAYS))
+        return {
+            **(briefing_context(0) if days else no_days()),
+            "latest": [day_view(i) for i in range(shown)],
+            "archive": v.months([days[i] for i in rest], [day_link(i) for i in rest]),
+            "briefings_url": urls.href(urls.briefings(lang)),
+        }
+
+    position = {s.slug: k for k, s in enumerate(stories)}
+    day_index = {s.slug: i for i, d in enumerate(days) for s in d.stories}
+    tagged: dict[str, list[str]] = {}  # slug -> slugs sharing a tag (made on first use)
+
+    def related(slug: str) -> list[StoryRef]:
+        """Stories sharing a tag with this one, newest first."""
+        if not tagged:
+            for groups in site.terms[lang].values():
+                for g in groups:
+                    for story in g.stories:
+                        tagged.setdefault(story.slug, []).extend(x.slug for x in g.stories)
+        near = set(tagged.get(slug, ())) - {slug}
+        return [ref(x) for x in sorted(near, key=position.__getitem__)[:RELATED]]
+
+    def neighbour(k: int) -> StoryRef | None:
+        return ref(stories[k].slug) if 0 <= k < len(stories) else None
+
+    def article_context(slug: str) -> dict[str, Any]:
+        k, i = position[slug], day_index[slug]
+        return {"story": views[slug], "day": day_link(i),
+                "same_day": [ref(x.slug) for x in days[i].stories if x.slug != slug][:SAME_DAY],
+                "related": related(slug),
+                "newer": neighbour(k - 1), "older": neighbour(k + 1)}
 
     def taxonomy_context(tax: Taxonomy, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
         ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
@@ -279,18 +384,19 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         return {"day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
                 "older": None, "recent": []}
 
-    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title,
-                   partial(briefing_context, 0) if days else no_days,
+    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title, home_context,
                    description=cfg.description.get(lang, ""))
     for i, d in enumerate(days):
         yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
                        (PageKind.BRIEFING, d.day.isoformat()),
                        f"{t['briefing']}{t['colon']}{day_link(i).label}",
                        partial(briefing_context, i))
+    def briefings_context() -> dict[str, Any]:
+        links = [day_link(i) for i in range(len(days))]
+        return {"days": links, "months": v.months(days, links)}
+
     yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
-                   t["briefings"], lambda: {"days": [day_link(i) for i in range(len(days))]})
-    def article_context(slug: str) -> dict[str, Any]:
-        return {"story": views[slug]}
+                   t["briefings"], briefings_context)
 
     for s in stories:
         yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
@@ -310,6 +416,18 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                 yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
                                (PageKind.TERM, tax.key, g.term, str(n)), title,
                                partial(term_context, tax, g, name, chunks, n))
+
+
+def home_days(days: Sequence[Day], most_days: int, most_items: int) -> int:
+    """How many of the newest days the home page shows: at most `most_days`, whole days
+    while their stories add up to at most `most_items`, and always the newest."""
+    shown = total = 0
+    for d in days[:most_days]:
+        total += len(d.stories)
+        if shown and total > most_items:
+            break
+        shown += 1
+    return shown
 
 
 def _not_found(site: SiteView) -> list[PageSpec]:

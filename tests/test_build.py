@@ -131,7 +131,8 @@ def test_daily_briefings(mini_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(mini_site, out)
     home = page(out, "/fa/")
-    assert "دوشنبه ۵ آذر ۱۴۰۳" in home.findtext(".//h1/time")
+    assert home.findtext(".//h1") == "تازه‌ترین خبرها"
+    assert "دوشنبه ۵ آذر ۱۴۰۳" in home.cssselect(".day-title time")[0].text
     day = page(out, "/fa/briefings/2024-11-24/")
     assert len(day.cssselect(".story")) == 2
     assert day.cssselect('a[rel="prev"]')[0].get("href") == "/briefing/fa/briefings/2024-11-25/"

@@ -264,9 +264,9 @@ def test_a_sites_word_reaches_its_pages_and_a_change_rebuilds(mini_site: Path,
     write(mini_site / "i18n" / "en.yaml", "latest_briefing: Today's briefing\n")
     build(mini_site, out)
     home = lxml_html.fromstring((out / "en" / "index.html").read_bytes())
-    assert home.findtext(".//h1").startswith("Today's briefing: ")
+    assert home.cssselect(".day-title")[0].text.startswith("Today's briefing: ")
     fa = lxml_html.fromstring((out / "fa" / "index.html").read_bytes())
-    assert fa.findtext(".//h1").startswith("تازه‌ترین خلاصه خبرها: ")
+    assert fa.cssselect(".day-title")[0].text.startswith("تازه‌ترین خلاصه خبرها: ")
 
 
 def test_serve_watches_the_sites_catalogues() -> None:
