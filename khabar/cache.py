@@ -43,13 +43,15 @@ from typing import Any, NamedTuple
 from . import __version__, publish
 
 CACHE_DIR = ".khabar-cache"
+MEDIA_DIR = "media-1"  # resized pictures and icons (images.py): renamed when how they are made
+#                        changes, so an old file is never taken for a new one
 QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
 BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
 FORMAT = 9  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
-INPUT_DIRS = ("content", "templates", "static", "i18n")
+INPUT_DIRS = ("content", "templates", "static", "i18n", "images")
 
 
 @dataclass
@@ -304,6 +306,12 @@ def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | N
          previous: State | None = None) -> None:
     """`prepare` and put in place at once."""
     prepare(site, state, quick, build_id, bulk=bulk, previous=previous).commit()
+
+
+def media_dir(site: Path) -> Path:
+    """Where made pictures are kept, for every output folder of the site alike (each file
+    is named by its content's hash)."""
+    return site / CACHE_DIR / MEDIA_DIR
 
 
 def user_dir() -> Path:

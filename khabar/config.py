@@ -15,6 +15,7 @@ from .dates import default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
 from .options import SITE, choices, default, keys_under
 from .reader import Reader, shown_in
+from .sources import IMAGES, local_image_problem
 from .sources import SITE_FILE as SITE_FILE  # re-exported: where callers look for them
 from .terms import SLUG as SLUG
 from .terms import Taxonomy as Taxonomy
@@ -82,6 +83,7 @@ class SiteConfig:
     feeds: FeedSettings = FeedSettings()
     markdown: MarkdownSettings = MarkdownSettings()
     home: HomeSettings = HomeSettings()
+    logo: str = ""  # "images/…" under the site folder, or "" for none
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -159,13 +161,19 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     per_page = top.integer("per_page", default(SITE, "per_page"))
     feeds = _feeds(top, errors, shown)
     home = _home(top, errors, shown)
+    logo = top.string("logo", required=False, default="")
+    problem = local_image_problem(logo, site_dir) if logo else None
+    if problem:
+        top.error("logo", problem, f"put the logo in the site's {IMAGES}/ folder and write "
+                  f"e.g. `logo: {IMAGES}/logo.svg`")
+        logo = ""
     markdown = _markdown(top, errors, shown)
     taxonomies = read_taxonomies(top, errors, shown, codes)
     errors.raise_if_any()
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
                       timezone=tz, default_language=first, languages=languages,
                       taxonomies=taxonomies, per_page=per_page, feeds=feeds,
-                      markdown=markdown, home=home)
+                      markdown=markdown, home=home, logo=logo)
 
 
 def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:

@@ -19,6 +19,7 @@ from .errors import Collector, Diagnostic, KhabarError, display_path
 from .frontmatter import SHA256_HINT as SHA256_HINT
 from .frontmatter import STATUSES as STATUSES  # re-exported: callers look here
 from .frontmatter import Fields, remove_controls
+from .frontmatter import ImageRef as ImageRef
 from .frontmatter import Source as Source
 from .frontmatter import Translation as Translation
 from .frontmatter import split_front_matter as split_front_matter
@@ -61,6 +62,7 @@ class Article:
     # a translation takes the others from its original, and is warned of those that differ
     stated: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # what was repaired while reading (said each build)
+    image: ImageRef | None = None
 
     @property
     def file(self) -> Path:
@@ -322,6 +324,7 @@ def read_file(path: Path, config: SiteConfig, errors: Collector, data: bytes | N
                    "paragraph")
     draft = fields.boolean("draft")
     source = fields.source()
+    image = fields.image(config.root)
     terms = {t.key: fields.terms(t.key, config) for t in config.taxonomies}
     translation = fields.translation(config, lang)
     if kind == "brief" and (len(body.strip()) > BRIEF_MAX_CHARS or "\n\n" in body.strip()):
@@ -341,5 +344,5 @@ def read_file(path: Path, config: SiteConfig, errors: Collector, data: bytes | N
         updated=updated, summary=summary, kind=kind, draft=draft, source=source, terms=terms,
         translation=translation, body_line=body_line, body_sha=sha256_bytes(body.encode()),
         sha256=canonical, raw_sha256=raw_sha, stated=stated,
-        warnings=tuple(errors.warnings[warned:]))
+        warnings=tuple(errors.warnings[warned:]), image=image)
     return article, body

@@ -96,7 +96,7 @@ class Contexts:
             "page_url": urls.href(spec.route), "section": self._section(spec),
             "indexable": spec.indexable, "feeds": list(self.feed_links(spec)),
             "generator": f"Khabar {__version__}", "head": self.head(spec),
-            "story_item": self.story_item,
+            "story_item": self.story_item, "brand": self.site.brand,
         }
 
 

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from . import __version__, dates
 from .config import Taxonomy
 from .context import FeedLinks
-from .render import Link, PageKind, PageSpec, SiteView
+from .render import Link, PageKind, PageSpec, SiteView, image_view
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
 from .urls import FEED_TYPES, Urls
@@ -48,6 +48,17 @@ class Category:
     label: str   # the term's name in the entry's language
     scheme: str  # the taxonomy's absolute URL (or TRANSLATION_SCHEME)
     url: str     # the term's page, empty for provenance
+
+
+@dataclass(frozen=True)
+class FeedImage:
+    """A story's picture in feeds: Media RSS, an Atom enclosure, JSON Feed's `image`."""
+
+    url: str  # absolute: the largest file made of it, or its own address
+    media_type: str  # "" when unknown (a remote picture)
+    width: int  # 0 when unknown
+    height: int
+    alt: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,7 @@ class Entry:
     versions: tuple[Version, ...]  # every other language's (non-pending) version
     source_name: str
     source_url: str
+    image: FeedImage | None = None
 
     @property
     def published_rfc822(self) -> str:
@@ -118,6 +130,9 @@ class Feed:
     urls: Mapping[str, str]  # kind -> absolute feed URL
     author: str
     make_entries: Callable[[], tuple[Entry, ...]] = field(compare=False, repr=False)
+    icon: str = ""  # absolute URL of a square PNG made from the site's logo; "" without one
+    logo: str = ""  # absolute URL of the wide share card made from it
+    favicon: str = ""
 
     @cached_property
     def entries(self) -> tuple[Entry, ...]:
@@ -181,7 +196,16 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         engine=engine, model=model,
         original=original, versions=versions,
         source_name=clean_line(s.source.name) if s.source else "",
-        source_url=(s.source.url or "") if s.source else "")
+        source_url=(s.source.url or "") if s.source else "",
+        image=_image(site, s))
+
+
+def _image(site: SiteView, s: Story) -> FeedImage | None:
+    if s.image is None:
+        return None
+    view = image_view(s.image, site.config, site.urls)
+    return FeedImage(view.share, view.media_type, view.share_width, view.share_height,
+                     clean_line(view.alt))
 
 
 def catalogue(site: SiteView) -> tuple[Feed, ...]:
@@ -190,6 +214,9 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
     cfg, urls = site.config, site.urls
     limit = cfg.feeds.items
     published = _published(site)
+    brand = site.brand
+    marks = {"icon": brand.icon_absolute, "logo": brand.share,
+             "favicon": brand.favicon_absolute} if brand else {}
     feeds: list[Feed] = []
     for language in cfg.languages:
         lang = language.code
@@ -220,7 +247,7 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
             description=clean_line(cfg.description.get(lang, "")) or title,
             home=urls.absolute(urls.home(lang)),
             urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
-            make_entries=partial(pick, site.stories[lang], cfg.feeds.full_content)))
+            make_entries=partial(pick, site.stories[lang], cfg.feeds.full_content), **marks))
         colon = site.words[lang].plain["colon"]
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
@@ -233,7 +260,8 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},
                     author=title,
-                    make_entries=partial(pick, group.stories, cfg.feeds.terms_full_content)))
+                    make_entries=partial(pick, group.stories, cfg.feeds.terms_full_content),
+                    **marks))
     return tuple(feeds)
 
 
@@ -291,6 +319,8 @@ def json_item(e: Entry, content_html: str) -> dict[str, Any]:
     item["tags"] = [c.label for c in e.categories]
     if e.source_url:
         item["external_url"] = e.source_url
+    if e.image is not None:
+        item["image"] = e.image.url
     ext: dict[str, Any] = {"state": e.state, "terms": [
         {"term": c.term, "name": c.label, "taxonomy": c.scheme, "url": c.url}
         for c in e.categories]}
@@ -326,6 +356,10 @@ def json_feed(feed: Feed, env: jinja2.Environment, words: Mapping[str, str],
         "feed_url": feed.urls["json"], "description": feed.description,
         "language": feed.lang, "authors": [{"name": feed.author, "url": feed.home}],
     }
+    if feed.icon:
+        doc["icon"] = feed.icon
+    if feed.favicon:
+        doc["favicon"] = feed.favicon
     head = json.dumps(doc, ensure_ascii=False)
     return (head[:-1] + ', "items": [\n').encode("utf-8") + b",\n".join(items) + b"\n]}\n"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -16,10 +17,14 @@ from . import dates, text, yamlsrc
 from .config import SiteConfig
 from .errors import Collector
 from .options import FRONT_MATTER, choices, default, keys_under
+from .sources import local_image_problem
 
 STATUSES = choices(FRONT_MATTER, "translation.status")
 TRANSLATION_KEYS = keys_under(FRONT_MATTER, "translation")
 _SOURCE_KEYS = keys_under(FRONT_MATTER, "source")
+_IMAGE_KEYS = keys_under(FRONT_MATTER, "image")
+IMAGE_HINT = ("write e.g. image: {src: images/benghazi.jpg, alt: what the picture shows}, "
+              "with the file in the site's images/ folder, or an https:// address")
 # C0 controls but tab, LF and CR; DEL; C1 controls (NEL too, which YAML takes for a line
 # break): YAML refuses a file holding any of them, and nobody means one in a title.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -32,6 +37,21 @@ SHA256_HINT = ("64 hex digits: the SHA-256 of the original file as UTF-8 text wi
 class Source:
     name: str
     url: str | None
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A picture as an article names it; the file is inspected later (see images.py)."""
+
+    src: str  # "images/…" (under the site folder) or an http(s) URL
+    alt: str
+    caption: str
+    credit: str
+    line: int  # of the `image` field, for problems found once the file is read
+
+    @property
+    def remote(self) -> bool:
+        return self.src.startswith(("http://", "https://"))
 
 
 @dataclass(frozen=True)
@@ -180,6 +200,60 @@ class Fields:
         if not name and not url:
             return None
         return Source(name=text.clean_line(name or "") or _host(url or ""), url=url)
+
+    def image(self, root: Path) -> ImageRef | None:
+        """`image: {src, alt, caption, credit}`: a file under images/ or an http(s) URL,
+        and words for readers who cannot see it (alt is required)."""
+        if "image" not in self.fm or self.fm["image"] is None:
+            return None
+        value = self.fm["image"]
+        if not isinstance(value, yamlsrc.LineDict):
+            self.err("image", "field 'image' must be {src: ..., alt: ...}", IMAGE_HINT)
+            return None
+        line = self.fm.line_of("image")
+
+        def at(key: str) -> int:
+            return value.line_of(key) if key in value else line
+
+        ok = True
+        unknown = set(value) - _IMAGE_KEYS
+        if unknown:
+            self.err("image", f"image: unknown key(s) {', '.join(sorted(map(str, unknown)))}",
+                     "an image has src, alt, caption and credit", line=line)
+            ok = False
+        texts: dict[str, str] = {}
+        for key in ("src", "alt", "caption", "credit"):
+            raw = value.get(key)
+            if raw is not None and not isinstance(raw, (str, int, float)):
+                self.err("image", f"image.{key} must be text", "quote it", line=at(key))
+                ok = False
+                raw = None
+            texts[key] = text.clean_line(str(raw)) if raw is not None else ""
+        src = texts["src"]
+        if not src:
+            self.err("image", "image.src is missing", IMAGE_HINT, line=at("src"))
+            ok = False
+        elif re.match(r"^\w+:", src):
+            if not re.match(r"^https?://[^\s/]+[^\s]*$", src, re.IGNORECASE):
+                self.err("image", f"image.src '{src}' is not an http(s) URL",
+                         "only http:// and https:// addresses, or a file under images/",
+                         line=at("src"))
+                ok = False
+            src = quote(src, safe="%/:=&?~#+!$,;'@()*[]")
+        else:
+            problem = local_image_problem(src, root)
+            if problem:
+                self.err("image", f"image.src: {problem}", IMAGE_HINT, line=at("src"))
+                ok = False
+        if not texts["alt"]:
+            self.err("image", "image.alt is missing: say what the picture shows",
+                     "write e.g. alt: Map of Libya with Benghazi marked (readers who cannot "
+                     "see the picture, and search engines, get this text)", line=at("alt"))
+            ok = False
+        if not ok:
+            return None
+        return ImageRef(src=src, alt=texts["alt"], caption=texts["caption"],
+                        credit=texts["credit"], line=line + 1)
 
     def terms(self, key: str, config: SiteConfig) -> tuple[str, ...]:
         if key not in self.fm or self.fm[key] is None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel.lists import format_list
+
 from . import locales, yamlsrc
 from .config import Language
 from .errors import Collector, display_path
@@ -57,6 +59,15 @@ class Words:
 
     def number(self, n: int) -> str:
         return locales.number(n, self.lang, self.digits)
+
+    def join(self, items: Sequence[str]) -> str:
+        """Items as the language lists them (CLDR: `لیبی، ترکیه و روسیه`, `Libya, Turkey,
+        and Russia`)."""
+        try:
+            locale = locales.locale(self.lang)
+        except ValueError:
+            locale = locales.locale("en")
+        return format_list(list(items), locale=locale) if items else ""
 
     def plural(self, key: str, n: int) -> str:
         """The count word `key` for `n` things, by CLDR's plural rules for the language:

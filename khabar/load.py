@@ -11,11 +11,11 @@ from pathlib import Path
 
 from markdown import __version__ as markdown_version
 
-from . import cache, content, fingerprint
+from . import brand, cache, content, fingerprint, images
 from . import config as config_stage
 from . import parallel as parallel_work
 from .config import SiteConfig
-from .errors import Diagnostic, KhabarError
+from .errors import Diagnostic, KhabarError, display_path
 from .markup import MarkdownRenderer, Rendered
 from .render import SiteView, derive
 from .stories import Bodies, assemble
@@ -64,9 +64,18 @@ def load_with_cache(site_dir: Path, *, base_url: str | None, drafts: bool,
         config, include_drafts=drafts, known=known, parser=_Parser(parallel, fresh),
         trusted_before=state.written_ns - cache.RACY_NS if state else 0)
     bodies = Bodies(MarkdownRenderer(config.markdown), {**rendered, **fresh}, texts)
-    stories = assemble(config, articles, bodies)
-    warnings = tuple(sorted(w for a in articles for w in a.warnings))
-    return Loaded(derive(config, stories, Urls(config.base_url)), config_digest, markdown_key,
+    named: list[tuple[str, str, int | None]] = [
+        (a.image.src, a.path, a.image.line) for a in articles
+        if a.image is not None and not a.image.remote]
+    if config.logo:
+        named.append((config.logo, display_path(site_dir / config_stage.SITE_FILE), None))
+    pictures = images.inspect_all(config.root, named)
+    stories = assemble(config, articles, bodies, pictures)
+    urls = Urls(config.base_url)
+    site_brand, brand_warnings = brand.make(config, pictures, urls, cache.media_dir(site_dir))
+    warnings = tuple(sorted([*(w for a in articles for w in a.warnings), *brand_warnings]))
+    return Loaded(derive(config, stories, urls, pictures, site_brand), config_digest,
+                  markdown_key,
                   known, bodies, warnings)
 
 

@@ -176,7 +176,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     salt = f"{__version__}\0{cache.code_digest()}\0{_theme_digest(site_dir)}\0" \
         f"{loaded.config_digest}\0{options}"
     salt_key = hashlib.sha256(salt.encode()).hexdigest()
-    static = cache.stamps([site_dir / "static"]).digest
+    static = cache.stamps([site_dir / "static", site_dir / "images"]).digest
     sources = rebuild.sources(loaded.known)
     partial = rebuild.changed_only(state, out, salt_key, static, sources, loaded.site)
     build_id = hashlib.sha256(f"{salt}{quick.digest}".encode() + os.urandom(8)).hexdigest()[:16]

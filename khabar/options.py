@@ -99,6 +99,10 @@ SITE: tuple[Option, ...] = (
            "`pymdownx.tilde`); see [Bodies](#bodies)"),
     Option("markdown.extension_configs", "`{NAME: {option: value}}`", NONE,
            "options of those extensions, as MkDocs' `markdown_extensions` takes them"),
+    Option("logo", "path", NONE,
+           "the site's logo, a file under `images/` (SVG best): beside the site's name, the "
+           "favicon, the publisher's logo in structured data and feeds, and the default share "
+           "image ([Images](#images))"),
     Option("taxonomies", "`{KEY: {...}}`", NONE,
            "the kinds of tags; KEY is a lower-case slug other than `articles`, `briefings`, "
            "`page`, `assets` and `static`, and is the front-matter field and the URL part "
@@ -136,6 +140,16 @@ FRONT_MATTER: tuple[Option, ...] = (
            "the outlet reported on; `url` http(s) only. A bare URL or name works too"),
     Option("source.name", "text", NONE, "the outlet's name", default_doc="the URL's host"),
     Option("source.url", "URL", NONE, "the report's address"),
+    Option("image", "`{src: …, alt: …, caption: …, credit: …}`", NONE,
+           "the story's picture, on its page, as a thumbnail in lists, in share cards and "
+           "feeds ([Images](#images)); a translation without one shows its original's"),
+    Option("image.src", "path or URL", REQUIRED,
+           "a file under the site's `images/` folder (`images/benghazi.jpg`: JPEG, PNG, WebP "
+           "or SVG), resized by Khabar; or an `https://` address, shown as it is"),
+    Option("image.alt", "text", REQUIRED,
+           "what the picture shows, for readers who cannot see it"),
+    Option("image.caption", "text", NONE, "a line under the picture"),
+    Option("image.credit", "text", NONE, "who made the picture (photographer, agency)"),
     Option("KEY", "list of terms", NONE,
            "per taxonomy (`countries: [libya, turkey]`): term slugs, or a declared name or "
            "alias"),

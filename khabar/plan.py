@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import jinja2
 
+from . import brand, cache, feeds, i18n, sitemap, structured
 from . import config as config_stage
-from . import feeds, i18n, sitemap, structured
 from .context import Contexts
 from .errors import Diagnostic, KhabarError
 from .fingerprint import Fingerprinter, Print
@@ -100,6 +100,10 @@ class Plan:
         for name, path in theme_assets(root).items():  # fonts and their licences
             fixed.add(output_path(site.urls.asset(name)), path.read_bytes(),
                       f"the theme's assets/{name}")
+        for route, data, origin in brand.media_files(site.pictures, root,
+                                                     cache.media_dir(root), site.brand):
+            if output_path(route) not in fixed:  # two names for one picture: one file
+                fixed.add(output_path(route), data, origin)
         fixed.add(output_path(site.urls.opml()), feeds.opml(site, self.feeds, self.env),
                   "the feed list")
         own_robots = (root / "static" / "robots.txt").is_file()

@@ -63,7 +63,7 @@ def shapes(site: SiteView, slugs: set[str] | None = None) -> dict[tuple[str, str
     state, source...) shows only on the pages and feeds that show the story."""
     return {(lang, s.slug): fingerprint.digest((
         s.date, s.updated, s.kind, sorted(s.terms.items()), s.title, s.state == PENDING,
-        s.text_lang, s.original_lang))
+        s.text_lang, s.original_lang, s.image and (s.image.ref.src, s.image.picture)))
         for lang, stories in site.stories.items() for s in stories
         if slugs is None or s.slug in slugs}
 

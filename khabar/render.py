@@ -16,10 +16,12 @@ from typing import Any
 import jinja2
 
 from . import dates, i18n
+from .brand import Brand
 from .config import SiteConfig, Taxonomy
 from .i18n import Words
+from .images import Picture
 from .markup import shorten
-from .stories import PENDING, Story
+from .stories import PENDING, Story, StoryImage
 from .taxonomy import Day, TermGroup, by_day, by_term, paginate
 from .theme import theme_dir as theme_dir  # re-exported: tests and themes use it
 from .urls import Urls
@@ -61,6 +63,25 @@ class Link:
 
 
 @dataclass(frozen=True)
+class ImageView:
+    """A story's picture as a template shows it: every URL made, the sizes known."""
+
+    src: str  # the middle variant (a browser without srcset), or the remote address
+    srcset: str  # "URL 480w, URL 800w, …"; "" for one file
+    width: int  # of `src`: width and height reserve the space (0: unknown, remote)
+    height: int
+    alt: str
+    caption: str
+    credit: str
+    lang: str  # of alt, caption and credit
+    dir: str
+    share: str  # absolute URL of the largest file: og:image, JSON-LD, feeds
+    share_width: int
+    share_height: int
+    media_type: str  # "" when unknown (remote)
+
+
+@dataclass(frozen=True)
 class StoryView:
     """A story as a template shows it."""
 
@@ -87,6 +108,7 @@ class StoryView:
     original: Link | None  # the original-language page, for translations and pending
     engine: str
     model: str
+    image: ImageView | None = None
 
 
 @dataclass(frozen=True)
@@ -164,9 +186,13 @@ class SiteView:
     days: Mapping[str, tuple[Day, ...]]
     terms: Mapping[str, Mapping[str, tuple[TermGroup, ...]]]
     words: Mapping[str, Words]  # each language's interface words, read once a build
+    pictures: Mapping[str, Picture] = field(default_factory=dict)  # local images by src
+    brand: Brand | None = None  # the logo and what is made from it
 
 
-def derive(config: SiteConfig, stories: Mapping[str, tuple[Story, ...]], urls: Urls) -> SiteView:
+def derive(config: SiteConfig, stories: Mapping[str, tuple[Story, ...]], urls: Urls,
+           pictures: Mapping[str, Picture] | None = None,
+           brand: Brand | None = None) -> SiteView:
     """The site as pages see it; reads the message catalogues (a KhabarError names every
     missing or misshapen word)."""
     tz = config.tz
@@ -175,7 +201,28 @@ def derive(config: SiteConfig, stories: Mapping[str, tuple[Story, ...]], urls: U
         days={lang: by_day(s, tz) for lang, s in stories.items()},
         terms={lang: by_term(config, s) for lang, s in stories.items()},
         words=i18n.load(config.root, theme_dir(), config.languages),
+        pictures=pictures or {}, brand=brand,
     )
+
+
+def image_view(image: StoryImage, config: SiteConfig, urls: Urls) -> ImageView:
+    """A story's picture with its URLs: local files by their variants, a remote one as
+    it is."""
+    ref, picture = image.ref, image.picture
+    words = dict(alt=ref.alt, caption=ref.caption, credit=ref.credit, lang=image.lang,
+                 dir=config.language(image.lang).dir)
+    if picture is None:
+        return ImageView(src=ref.src, srcset="", width=0, height=0, share=ref.src,
+                         share_width=0, share_height=0, media_type="", **words)
+    variants = picture.variants
+    middle, largest = variants[(len(variants) - 1) // 2], variants[-1]
+    srcset = ", ".join(f"{urls.href(urls.media(v.name))} {v.width}w" for v in variants) \
+        if len(variants) > 1 else ""
+    return ImageView(src=urls.href(urls.media(middle.name)), srcset=srcset,
+                     width=middle.width, height=middle.height,
+                     share=urls.absolute(urls.media(largest.name)),
+                     share_width=largest.width, share_height=largest.height,
+                     media_type=picture.media_type, **words)
 
 
 class _Views:
@@ -220,7 +267,8 @@ class _Views:
             if s.updated else "",
             kind=s.kind, kind_label=self.t["brief"] if s.kind == "brief" else "",
             state=s.state, state_label=state_label, stale=s.stale, html=s.html,
-            terms=terms, source=source, original=original, engine=engine, model=model)
+            terms=terms, source=source, original=original, engine=engine, model=model,
+            image=image_view(s.image, cfg, urls) if s.image else None)
 
     def day_text(self, d: date, weekday: bool = True) -> str:
         return dates.format_day(d, self.lang, weekday, self.calendar, self.digits)
@@ -390,13 +438,16 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
                        (PageKind.BRIEFING, d.day.isoformat()),
                        f"{t['briefing']}{t['colon']}{day_link(i).label}",
-                       partial(briefing_context, i))
+                       partial(briefing_context, i),
+                       description=headlines(day_link(i).label, d.stories, t["colon"]))
     def briefings_context() -> dict[str, Any]:
         links = [day_link(i) for i in range(len(days))]
         return {"days": links, "months": v.months(days, links)}
 
     yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
-                   t["briefings"], briefings_context)
+                   t["briefings"], briefings_context,
+                   description=headlines(t["briefings"], (), t["colon"],
+                                         cfg.description.get(lang, "")))
 
     for s in stories:
         yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
@@ -406,7 +457,10 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         groups = site.terms[lang][tax.key]
         yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
                        (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key),
-                       partial(taxonomy_context, tax, groups))
+                       partial(taxonomy_context, tax, groups),
+                       description=headlines(tax.title.get(lang, tax.key), (), t["colon"],
+                                             v.words.join([v.term_name(tax, g.term)
+                                                           for g in groups[:12]])))
         for g in groups:
             chunks = paginate(g.stories, cfg.per_page)
             name = v.term_name(tax, g.term)
@@ -415,7 +469,15 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                     f"{name} ({v.words.format('page_n', n=v.number(n))})"
                 yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
                                (PageKind.TERM, tax.key, g.term, str(n)), title,
-                               partial(term_context, tax, g, name, chunks, n))
+                               partial(term_context, tax, g, name, chunks, n),
+                               description=headlines(title, chunks[n - 1], t["colon"]))
+
+
+def headlines(lead: str, stories: Sequence[Story], colon: str, text: str = "") -> str:
+    """A list page's description (its <meta name="description">, its share card's text):
+    what it is, then the headlines it shows in its own language (or `text`)."""
+    shown = text or " · ".join(s.title for s in stories if s.state != PENDING)
+    return shorten(f"{lead}{colon}{shown}" if shown else lead, 200)
 
 
 def home_days(days: Sequence[Day], most_days: int, most_items: int) -> int:

@@ -13,11 +13,12 @@ import errno
 import os
 import stat
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import Diagnostic
 
 SITE_FILE = "site.yaml"  # what makes a folder a site folder
+IMAGES = "images"  # the site folder's folder of pictures (articles' images, the logo)
 
 _OUTSIDE_HINT = "copy the file into the site; links that leave the site are not followed"
 
@@ -77,6 +78,21 @@ def site_files(root: Path, site_root: Path, *, want: Callable[[str], bool] | Non
                 found.append(entry.path)
     found.sort(key=lambda p: p.split(os.sep))
     return found, problems
+
+
+def local_image_problem(src: str, root: Path) -> str | None:
+    """Why `src` cannot be a local picture of the site at `root` (None when it can): it
+    must name a file under images/, and may not leave it."""
+    parts = PurePosixPath(src).parts
+    if not parts or parts[0] != IMAGES or len(parts) < 2 or ".." in parts or "\\" in src:
+        return f"'{src}' is not a file under the site's {IMAGES}/ folder"
+    path = root / src
+    real, base = os.path.realpath(path), os.path.realpath(root / IMAGES)
+    if not real.startswith(base + os.sep):
+        return f"'{src}' leads outside the site's {IMAGES}/ folder"
+    if not path.is_file():
+        return f"'{src}' does not exist"
+    return None
 
 
 def _follow(link: str, site_real: str, above: frozenset[str], wanted: bool,

@@ -7,11 +7,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .config import SiteConfig
-from .content import Article, Source, Translation, body_of
+from .content import Article, ImageRef, Source, Translation, body_of
+from .images import Picture
 from .markup import MarkdownRenderer, Rendered, shorten
 from .text import in_script_of
 
 ORIGINAL, MACHINE, REVIEWED, PENDING = "original", "machine", "reviewed", "pending"
+
+
+@dataclass(frozen=True)
+class StoryImage:
+    """A story's picture: as its article names it, in which language its words are, and
+    the local file's inspection (None for a picture at an http(s) address)."""
+
+    ref: ImageRef
+    lang: str  # of alt, caption and credit
+    picture: Picture | None
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class Story:
     translation: Translation | None
     original_lang: str  # the language the story was written in
     path: str
+    image: StoryImage | None = None
 
 
 def sort_key(story: Story) -> tuple[float, str]:
@@ -68,9 +80,10 @@ class Bodies:
         return hit
 
 
-def assemble(config: SiteConfig, articles: tuple[Article, ...],
-             bodies: Bodies) -> dict[str, tuple[Story, ...]]:
-    """Every language's stories, newest first."""
+def assemble(config: SiteConfig, articles: tuple[Article, ...], bodies: Bodies,
+             pictures: Mapping[str, Picture] | None = None) -> dict[str, tuple[Story, ...]]:
+    """Every language's stories, newest first; `pictures`: the local images, inspected."""
+    pictures = pictures or {}
     by_key = {(a.lang, a.slug): a for a in articles}
     out: dict[str, tuple[Story, ...]] = {}
     for language in config.languages:
@@ -79,12 +92,16 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...],
         for a in articles:
             if a.lang != lang:
                 continue
-            stories.append(_story(_chain(a, by_key), lang, language.dir, bodies))
+            chain = _chain(a, by_key)
+            stories.append(replace(_story(chain, lang, language.dir, bodies),
+                                   image=_image_of(chain, pictures)))
         if language.translate_from:
             have = {s.slug for s in stories}
             for a in articles:
                 if a.lang == language.translate_from and a.slug not in have:
-                    stories.append(_pending(_chain(a, by_key), lang))
+                    chain = _chain(a, by_key)
+                    stories.append(replace(_pending(chain, lang),
+                                           image=_image_of(chain, pictures)))
         out[lang] = tuple(sorted(stories, key=sort_key))
     return out
 
@@ -122,6 +139,16 @@ def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies
                  html=rendered.html, date=_date(meta), updated=root.updated, kind=meta.kind,
                  terms=meta.terms, source=_source_of(chain), translation=a.translation,
                  original_lang=meta.lang, path=a.path)
+
+
+def _image_of(chain: tuple[Article, ...], pictures: Mapping[str, Picture]
+              ) -> StoryImage | None:
+    """A version's picture is its own when it names one (its words in its language), else
+    its original's, words and all."""
+    a = next((a for a in chain if a.image is not None), None)
+    if a is None or a.image is None:
+        return None
+    return StoryImage(a.image, a.lang, None if a.image.remote else pictures[a.image.src])
 
 
 def _source(source: Source | None, lang: str) -> Source | None:

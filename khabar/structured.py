@@ -17,8 +17,10 @@ from typing import Any
 from markupsafe import Markup
 
 from . import dates
+from .brand import ICON_SIZES
+from .images import SHARE_SIZE
 from .markup import shorten
-from .render import PageKind, PageSpec, SiteView
+from .render import PageKind, PageSpec, SiteView, image_view
 from .stories import MACHINE, PENDING, Story
 from .text import clean_line
 
@@ -26,6 +28,7 @@ from .text import clean_line
 OG_LOCALES = {"fa": "fa_IR", "en": "en_US", "ar": "ar_AR", "de": "de_DE", "fr": "fr_FR",
               "ru": "ru_RU", "tr": "tr_TR", "ps": "ps_AF", "ur": "ur_PK"}
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline
+LARGE_CARD = 800  # narrower share images make a small card (X wants 300x157 at least)
 
 
 @dataclass(frozen=True)
@@ -90,15 +93,44 @@ def heads(site: SiteView) -> Callable[[PageSpec], Head]:
             meta += [Meta("property", "article:tag", clean_line(tax.terms[slug].names[lang]))
                      for tax in cfg.taxonomies for slug in story.terms.get(tax.key, ())
                      if slug in tax.terms]
-        meta += [Meta("name", "twitter:card", "summary"), Meta("name", "twitter:title", title)]
+        picture = share_image(site, story)
+        if picture is not None:
+            url_, width, height, alt = picture
+            meta.append(Meta("property", "og:image", url_))
+            if width:
+                meta += [Meta("property", "og:image:width", str(width)),
+                         Meta("property", "og:image:height", str(height))]
+            if alt:
+                meta.append(Meta("property", "og:image:alt", alt))
+        large = picture is not None and (not picture[1] or picture[1] >= LARGE_CARD)
+        meta += [Meta("name", "twitter:card", "summary_large_image" if large else "summary"),
+                 Meta("name", "twitter:title", title)]
         if description:
             meta.append(Meta("name", "twitter:description", description))
+        if picture is not None:
+            meta.append(Meta("name", "twitter:image", picture[0]))
+            if picture[3]:
+                meta.append(Meta("name", "twitter:image:alt", picture[3]))
         ld: str = ""
         if story is not None and story.state != PENDING:
             ld = script_json(news_article(site, story, stories))
         return Head(tuple(meta), ld)
 
     return of
+
+
+def share_image(site: SiteView, story: Story | None) -> tuple[str, int, int, str] | None:
+    """(absolute URL, width, height, alt) of a page's share image: its story's picture
+    (the largest file made of it), else the card made from the site's logo; None when
+    there is neither. Width and height are 0 for a picture at another site's address."""
+    image = story.image if story is not None else None
+    if image is not None:
+        view = image_view(image, site.config, site.urls)
+        return view.share, view.share_width, view.share_height, view.alt
+    brand = site.brand
+    if brand is not None and brand.share:
+        return brand.share, SHARE_SIZE[0], SHARE_SIZE[1], ""
+    return None
 
 
 def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Story]
@@ -109,8 +141,14 @@ def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Sto
     lang = s.lang
     url = urls.absolute(urls.article(lang, s.slug))
     home = urls.absolute(urls.home(lang))
-    publisher = {"@type": "Organization", "name": clean_line(cfg.title.get(lang, "")),
-                 "url": home}
+    publisher: dict[str, Any] = {"@type": "Organization",
+                                 "name": clean_line(cfg.title.get(lang, "")), "url": home}
+    brand = site.brand
+    if brand is not None:  # a PNG where one was made: not every reader of JSON-LD takes SVG
+        publisher["logo"] = {"@type": "ImageObject", "url": brand.icon_absolute,
+                             "width": ICON_SIZES[0], "height": ICON_SIZES[0]} \
+            if brand.icon else {"@type": "ImageObject", "url": brand.logo_absolute,
+                                "width": brand.logo_width, "height": brand.logo_height}
     data: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "NewsArticle", "@id": url, "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
@@ -122,6 +160,13 @@ def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Sto
     }
     if s.summary:
         data["description"] = clean_line(s.summary)
+    if s.image is not None:
+        view = image_view(s.image, cfg, urls)
+        data["image"] = {"@type": "ImageObject", "url": view.share,
+                         **({"width": view.share_width, "height": view.share_height}
+                            if view.share_width else {}),
+                         **({"caption": view.caption} if view.caption else {}),
+                         **({"creditText": view.credit} if view.credit else {})}
     about = [{"@type": "Thing", "name": clean_line(tax.terms[slug].names[lang]),
               "url": urls.absolute(urls.term(lang, tax.key, slug))}
              for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms]

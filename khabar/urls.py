@@ -96,6 +96,12 @@ class Urls:
     def asset(name: str) -> str:
         return f"/assets/{name}"
 
+    @staticmethod
+    def media(name: str) -> str:
+        """A picture Khabar made (a resized image, an icon, a share card): its name
+        carries its content's hash, so it never changes under the same address."""
+        return f"/media/{name}"
+
 
 def output_path(route: str) -> str:
     """The file a route is written to, relative to the output folder."""

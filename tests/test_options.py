@@ -4,6 +4,7 @@ examples use every option, and the readers accept exactly what it lists."""
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT, Run, write
+from PIL import Image
 
 from khabar import options
 
@@ -69,6 +71,9 @@ def test_the_site_yaml_example_sets_every_option_and_builds(
     site = tmp_path / "site"
     write(site / "site.yaml", site_yaml)
     write(site / "content" / "haftar-turkey.fa.md", article.replace("...", "متن"))
+    (site / "images").mkdir()  # the pictures the examples name
+    shutil.copy(ROOT / "images" / "logo.svg", site / "images" / "logo.svg")
+    Image.new("RGB", (900, 600), (30, 90, 160)).save(site / "images" / "benghazi.jpg")
     run = cli("check", "--site", site)
     assert run.code == 0, run.err
 

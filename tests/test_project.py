@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -22,7 +23,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Packages the translate and serve extras bring (stanza and spacy come with argostranslate).
 OPTIONAL_IMPORTS = {"argostranslate", "ctranslate2", "sentencepiece", "stanza", "spacy",
                     "watchfiles"}
-IMPORT_NAMES = {"pyyaml": "yaml"}  # distribution name -> the name Khabar imports
+IMPORT_NAMES = {"pyyaml": "yaml", "pillow": "PIL"}  # distribution name -> the name Khabar imports
 DATA_ONLY = {"tzdata"}  # read by zoneinfo, never imported
 
 
@@ -72,13 +73,16 @@ def test_readme_links_lead_somewhere() -> None:
 def test_no_file_cites_a_document_that_is_not_there() -> None:
     """cli.py cited a CONTRACT.md that never existed: the README is the contract."""
     for path in [*(ROOT / "khabar").rglob("*.py"), ROOT / "README.md", ROOT / "SECURITY.md"]:
-        for doc in re.findall(r"\b([A-Z][A-Z_]+\.md)\b", path.read_text(encoding="utf-8")):
+        for doc in re.findall(r"(?<![\w/-])((?:[\w-]+/)*[A-Z][A-Z_]+\.md)\b",
+                              path.read_text(encoding="utf-8")):
             assert (ROOT / doc).is_file(), f"{path.name} cites {doc}"
 
 
 def test_site_yaml_example_is_a_valid_site_yaml(tmp_path: Path) -> None:
     example = section("site.yaml").split("```yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "site.yaml").write_text(example, encoding="utf-8")
+    (tmp_path / "images").mkdir()
+    shutil.copy(ROOT / "images" / "logo.svg", tmp_path / "images" / "logo.svg")
     loaded = config.load(tmp_path)
     assert loaded.codes == ("fa", "en") and loaded.base_url == "https://example.org/briefing/"
     assert [t.key for t in loaded.taxonomies] == ["countries", "actors"]
