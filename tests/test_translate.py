@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Run, snapshot, write
+from PIL import Image
 
 from khabar.build import build
 from khabar.content import split_front_matter
@@ -264,3 +266,25 @@ def test_tmx_export(site: Path, tmp_path: Path, cli: Callable[..., Run]) -> None
     assert count > 5 and len(units) == count
     assert {t.get("{http://www.w3.org/XML/1998/namespace}lang") for t in doc.findall(".//tuv")} \
         == {"fa", "en"}
+
+
+def test_a_hand_edit_of_a_pictures_words_is_kept(site: Path) -> None:
+    (site / "images").mkdir()
+    Image.new("RGB", (300, 200), (30, 90, 160)).save(site / "images" / "map.png")
+    src = site / "content/news/long-report.fa.md"
+    src.write_text(src.read_text().replace(
+        "\n---\n", "\nimage: {src: images/map.png, alt: نقشه لیبی}\n---\n", 1))
+    run(site)
+    target = site / "content/news/long-report.en.md"
+    untouched = target.read_bytes()
+    code, out = run(site, force=True)  # as Khabar wrote it, picture words and all
+    assert code == 0 and "kept hand edits 0" in out, out
+    written = target.read_text()
+    alt = yaml.safe_load(written.split("---\n")[1])["image"]["alt"]
+    assert alt and alt != "نقشه لیبی"
+    target.write_text(written.replace(f"alt: {alt}", "alt: A map of Libya drawn by hand", 1))
+    edited = target.read_bytes()
+    assert edited != untouched
+    code, out = run(site, force=True)
+    assert code == 0 and target.read_bytes() == edited  # the person's alt stays
+    assert "kept hand edits 1" in out

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
 from argos_fixture import ArgosEnv, build_argos_package
 from conftest import Run, write
+from lxml import html as lxml_html
+from PIL import Image
 
 from khabar.build import build
 
@@ -119,4 +122,27 @@ def test_translate_reads_bodies_with_the_sites_extensions(
     assert cli("translate", "--site", mini_site).code == 0
     made = (mini_site / "content/news/nato.en.md").read_text(encoding="utf-8")
     assert definition not in made
+    assert no_network == []
+
+
+def test_translate_gives_the_picture_words_in_the_new_language(
+        argos_env: ArgosEnv, mini_site: Path, cli: Callable[..., Run], no_network: list[Any],
+        tmp_path: Path) -> None:
+    (mini_site / "images").mkdir()
+    Image.new("RGB", (600, 400), (30, 90, 160)).save(mini_site / "images" / "map.png")
+    write(mini_site / "content/news/libya-report.fa.md", BODY.replace(
+        "countries: [libya]\n", "countries: [libya]\nimage: {src: images/map.png, alt: نقشه "
+        "لیبی و ترکیه, caption: همکاری نظامی دو کشور, credit: خبرگزاری ایرنا}\n"))
+    assert cli("translate", "--site", mini_site).code == 0
+    made = (mini_site / "content/news/libya-report.en.md").read_text(encoding="utf-8")
+    image = yaml.safe_load(made.split("---\n")[1])["image"]
+    assert image["src"] == "images/map.png"
+    assert image["credit"] == "خبرگزاری ایرنا"  # names of people and agencies: as written
+    assert image["alt"] and image["alt"] != "نقشه لیبی و ترکیه"  # the model's words
+    assert image["caption"] and image["caption"] != "همکاری نظامی دو کشور"
+    out = tmp_path / "out"
+    build(mini_site, out)
+    page = lxml_html.fromstring((out / "en/articles/libya-report/index.html").read_bytes())
+    figure = page.cssselect("figure.picture")[0]
+    assert figure.get("lang") is None and figure.cssselect("img")[0].get("alt") == image["alt"]
     assert no_network == []

@@ -24,7 +24,15 @@ from ..config import SiteConfig
 from ..errors import CommandError, Diagnostic, KhabarError
 from .engine import INSTALL_HINT, ModelMissing, Translator
 from .models import require_translate_extra
-from .plan import EDITED, STALE_REVIEWED, TRANSLATE, Job, content_digest, decide
+from .plan import (
+    EDITED,
+    STALE_REVIEWED,
+    TRANSLATE,
+    Job,
+    content_digest,
+    decide,
+    picture_words,
+)
 from .report import Progress, Summary, print_summary, tally
 from .routes import SiteRoutes, describe_engine, list_models, pivot_hint
 
@@ -104,6 +112,7 @@ class _Prepared:
     document: Any
     body_units: list[_Unit]
     sentence_count: int
+    image_units: dict[str, _Unit]  # the picture's alt and caption, to be translated too
 
 
 def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: Summary,
@@ -123,8 +132,12 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
         body_units = [unit(u) for u in doc.units]
         title = unit(job.source.title)
         summ = unit(job.source.summary) if job.source.summary else None
-        count = sum(len(u.sentences) for u in [title, *( [summ] if summ else []), *body_units])
-        prepared.append(_Prepared(job, title, summ, doc, body_units, count))
+        image = job.source.image
+        image_units = {key: unit(getattr(image, key)) for key in IMAGE_WORDS
+                       if image is not None and getattr(image, key)}
+        count = sum(len(u.sentences) for u in [title, *( [summ] if summ else []), *body_units,
+                                                 *image_units.values()])
+        prepared.append(_Prepared(job, title, summ, doc, body_units, count, image_units))
 
     # unique sentences in article order, so articles complete one after another; the model
     # reads each as written (in its language's letters), the memory keys it normalised
@@ -163,12 +176,17 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
         new_summary = text.clean_line(render_unit(p.summary)) if p.summary else None
         body = p.document.render([render_unit(u) for u in p.body_units])
         path = _target_path(p.job, root)
-        _write_atomic(path, _compose(p.job, new_title, new_summary, body, engine))
+        image_words = {key: text.clean_line(render_unit(u)) for key, u in p.image_units.items()}
+        _write_atomic(path, _compose(p.job, new_title, new_summary, body, engine, image_words))
         summary.translated.append(str(path))
 
 
+IMAGE_WORDS = ("alt", "caption")  # a credit names people and agencies: kept as written
+
+
 def _units(p: _Prepared) -> list[_Unit]:
-    return [p.title, *([p.summary] if p.summary else []), *p.body_units]
+    return [p.title, *([p.summary] if p.summary else []), *p.body_units,
+            *p.image_units.values()]
 
 
 def _target_path(job: Job, root: Path) -> Path:
@@ -177,8 +195,10 @@ def _target_path(job: Job, root: Path) -> Path:
     return job.source.file.with_name(f"{job.source.slug}.{job.target_lang}.md")
 
 
-def _compose(job: Job, title: str, summary: str | None, body: str, engine: Translator) -> str:
-    """The translated file: the source's metadata, the new text, and its provenance."""
+def _compose(job: Job, title: str, summary: str | None, body: str, engine: Translator,
+             image_words: dict[str, str] | None = None) -> str:
+    """The translated file: the source's metadata, the new text (the picture's alt and
+    caption too), and its provenance."""
     source_fm = _front_matter(job.source)
     fm: dict[str, Any] = {"title": title}
     if summary:
@@ -186,6 +206,12 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
     for key, value in source_fm.items():
         if key not in ("title", "summary", "translation"):
             fm[key] = value
+    picture = ""
+    if isinstance(fm.get("image"), dict):
+        if image_words:
+            fm["image"] = {**fm["image"], **{k: v for k, v in image_words.items() if v}}
+        picture = picture_words(str(fm["image"].get("alt") or ""),
+                                str(fm["image"].get("caption") or ""))
     body = body if body.endswith("\n") or not body else body + "\n"
     provenance = {"translation": {
         "from": job.source.lang,
@@ -193,7 +219,7 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         "engine": engine.engine_name,
         "model": engine.model_name,
         "status": "machine",
-        "output_sha256": content_digest(title, summary, body),
+        "output_sha256": content_digest(title, summary, body, picture),
     }}
     head = yaml.dump(_Block(fm), Dumper=_FrontMatterDumper, allow_unicode=True,
                      sort_keys=False, width=1000, default_flow_style=None)

@@ -36,11 +36,17 @@ class Job:
     reason: str
 
 
-def content_digest(title: str, summary: str | None, body: str) -> str:
+def content_digest(title: str, summary: str | None, body: str, picture: str = "") -> str:
     """The hash of what a translation file says, recorded when Khabar writes it, so a
-    later hand edit is noticed. Line endings count as LF: an editor that re-saves the file
-    with CRLF has not edited it."""
-    return _digest(title, summary, body.replace("\r\n", "\n").replace("\r", "\n"))
+    later hand edit is noticed (of its picture's words too: `picture_words`). Line endings
+    count as LF: an editor that re-saves the file with CRLF has not edited it."""
+    return _digest(title, summary, body.replace("\r\n", "\n").replace("\r", "\n") + picture)
+
+
+def picture_words(alt: str, caption: str) -> str:
+    """What of a picture a translation says in its own words, as content_digest counts it
+    ("" without a picture: a file's digest is what it was before pictures had words)."""
+    return f"\0{alt}\0{caption}" if alt or caption else ""
 
 
 def _digest(title: str, summary: str | None, body: str) -> str:
@@ -55,9 +61,11 @@ def as_written(translation: Article) -> bool:
     if tr is None or not tr.output_sha256:
         return True
     body = body_of(translation)
+    image = translation.image
+    picture = picture_words(image.alt, image.caption) if image is not None else ""
     return tr.output_sha256 in (
-        content_digest(translation.title, translation.summary, body),
-        _digest(translation.title, translation.summary, body))
+        content_digest(translation.title, translation.summary, body, picture),
+        _digest(translation.title, translation.summary, body + picture))
 
 
 def made_through_pivot(model: str) -> bool:
