@@ -38,6 +38,7 @@ class Language:
     translate_from: str | None = None
     calendar: str = "gregorian"  # dates.CALENDARS: "persian" | "gregorian"
     digits: str = "native"  # locales.DIGITS: "native" | "latin"
+    also_gregorian: bool = False  # the Gregorian date in brackets after a Solar Hijri one
 
 
 @dataclass(frozen=True)
@@ -294,7 +295,13 @@ def _languages(top: Reader, errors: Collector, shown: str) -> tuple[Language, ..
                     "native: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic "
                     "١٢٣ for ar); latin: 123")
             digits = default(SITE, "languages.CODE.digits")
-        out.append(Language(code, shown_in(name, code), direction, source, calendar, digits))
+        also = spec.get("also_gregorian", False)
+        if not isinstance(also, bool):
+            r.error("also_gregorian", "must be true or false",
+                    "also_gregorian: true shows the Gregorian date after the Solar Hijri one")
+            also = False
+        out.append(Language(code, shown_in(name, code), direction, source, calendar, digits,
+                            also))
     if not out:
         errors.error(shown, langs_map.line, "languages: at least one language is needed",
                      "e.g. languages: {fa: {name: فارسی, dir: rtl}}")

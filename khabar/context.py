@@ -84,7 +84,7 @@ class Contexts:
                       and spec.key[1] in self.slugs[o.code]]
         return {
             **spec.context(),
-            "lang": lang.code, "dir": lang.dir, "t": words.plain,
+            "lang": lang.code, "dir": lang.dir, "t": words.plain, "digits": lang.digits,
             "plural": self.plurals[lang.code], "number": words.number,
             "site_title": cfg.title.get(lang.code, ""),
             "home_url": urls.href(urls.home(lang.code)),

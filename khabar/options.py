@@ -74,6 +74,9 @@ SITE: tuple[Option, ...] = (
            "the calendar dates are shown in: `persian` (Solar Hijri) or `gregorian` "
            "([Dates and numbers](#dates-and-numbers))", choices=("persian", "gregorian"),
            default_doc="`persian` for fa (and fa-AF, prs), `gregorian` otherwise"),
+    Option("languages.CODE.also_gregorian", "`true` or `false`", False,
+           "with the `persian` calendar: the Gregorian date too, in brackets after the "
+           "Solar Hijri one (`۳ آذر ۱۴۰۳ (۲۳ نوامبر ۲۰۲۴)`)"),
     Option("languages.CODE.digits", "`native` or `latin`", "native",
            "`native`: the language's own digits (Persian ۱۲۳ for fa, Arabic-Indic ١٢٣ for "
            "ar, 123 for en and fr); `latin`: 123", choices=("native", "latin")),

@@ -235,6 +235,7 @@ class _Views:
         self.t = self.words.plain
         language = self.config.language(lang)
         self.dir, self.calendar, self.digits = language.dir, language.calendar, language.digits
+        self.also_gregorian = language.also_gregorian
 
     def term_name(self, taxonomy: Taxonomy, slug: str, lang: str | None = None) -> str:
         return taxonomy.terms[slug].names[lang or self.lang]
@@ -271,7 +272,10 @@ class _Views:
             image=image_view(s.image, cfg, urls) if s.image else None)
 
     def day_text(self, d: date, weekday: bool = True) -> str:
-        return dates.format_day(d, self.lang, weekday, self.calendar, self.digits)
+        text = dates.format_day(d, self.lang, weekday, self.calendar, self.digits)
+        if self.also_gregorian and self.calendar == "persian":
+            text += f" ({dates.format_day(d, self.lang, False, 'gregorian', self.digits)})"
+        return text
 
     def months(self, days: Sequence[Day], links: Sequence[Link]) -> list[MonthView]:
         """Days (newest first) with their links, grouped by month in the language's

@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from conftest import write
 from lxml import html as lxml_html
 
 from khabar.build import build
+from khabar.errors import KhabarError
 from khabar.render import home_days
 from khabar.taxonomy import Day
 
@@ -128,3 +130,29 @@ def test_a_story_without_a_body_has_no_empty_body(mini_site: Path, tmp_path: Pat
     story = page(out, "/fa/articles/headline-only/")
     assert not story.cssselect(".body")
     assert story.cssselect(".same-day a") and story.cssselect(".related a")
+
+
+def test_persian_dates_may_show_the_gregorian_one_too(mini_site: Path, tmp_path: Path) -> None:
+    site_yaml = mini_site / "site.yaml"
+    text = site_yaml.read_text(encoding="utf-8")
+    assert "fa: {name: فارسی, dir: rtl}" in text
+    site_yaml.write_text(text.replace("fa: {name: فارسی, dir: rtl}",
+                                      "fa: {name: فارسی, dir: rtl, also_gregorian: true}"),
+                         encoding="utf-8")
+    out = tmp_path / "out"
+    build(mini_site, out)
+    story = page(out, "/fa/articles/turkey-brief/")
+    assert story.cssselect(".story-page .meta time")[0].text == \
+        "۴ آذر ۱۴۰۳ (۲۴ نوامبر ۲۰۲۴)، ساعت ۹:۰۰"
+    assert page(out, "/en/articles/turkey-brief/").cssselect(".story-page .meta time")[
+        0].text.startswith("November 24, 2024")  # English has one calendar
+
+
+def test_also_gregorian_must_be_true_or_false(mini_site: Path, tmp_path: Path) -> None:
+    site_yaml = mini_site / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace(
+        "fa: {name: فارسی, dir: rtl}", "fa: {name: فارسی, dir: rtl, also_gregorian: yes-ish}"),
+        encoding="utf-8")
+    with pytest.raises(KhabarError) as caught:
+        build(mini_site, tmp_path / "out")
+    assert "also_gregorian: must be true or false" in str(caught.value)
