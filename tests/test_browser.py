@@ -318,7 +318,7 @@ FONTS_IN_USE = """async () => {
 
 
 @pytest.mark.parametrize(("path", "family", "file"), [
-    (FA_ARTICLE, "Vazirmatn", "vazirmatn-33.0.3-wght.woff2"),
+    (FA_ARTICLE, "Vazirmatn", "vazirmatn-33.0.3-arabic-wght.woff2"),
     (EN_ARTICLE, "Source Serif 4", "source-serif-4-5.3.1-latin-wght-normal.woff2")])
 def test_the_shipped_fonts_are_the_ones_used(site: Site, path: str, family: str,
                                               file: str) -> None:
@@ -337,6 +337,23 @@ def test_the_shipped_fonts_are_the_ones_used(site: Site, path: str, family: str,
         assert page.eval_on_selector('link[rel="preload"][as="font"]',
                                      "l => l.href").endswith(file)
         assert site.external[before:] == []
+    finally:
+        page.context.close()
+
+
+def test_an_english_page_does_not_download_the_persian_font(site: Site) -> None:
+    """Its one Persian word, the language switch's فارسی, is drawn in a system font, and
+    Persian pages take only Vazirmatn's Arabic-script subset until Latin letters appear."""
+    page = site.new_tab()
+    fonts: list[str] = []
+    page.on("response", lambda r: fonts.append(r.url) if r.url.endswith(".woff2") else None)
+    try:
+        page.goto(EN_HOME, wait_until="networkidle")
+        assert fonts and not any("vazirmatn" in url for url in fonts), fonts
+        fonts.clear()
+        page.goto(FA_HOME, wait_until="networkidle")
+        assert any(url.endswith("vazirmatn-33.0.3-arabic-wght.woff2") for url in fonts), fonts
+        assert not any("source-serif" in url for url in fonts), fonts
     finally:
         page.context.close()
 

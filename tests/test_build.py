@@ -272,15 +272,15 @@ def test_the_theme_ships_its_fonts_with_their_licences(mini_site: Path, tmp_path
     build(mini_site, tmp_path / "out")
     fonts = tmp_path / "out" / "assets" / "fonts"
     names = {p.name for p in fonts.iterdir()}
-    assert {"vazirmatn-33.0.3-wght.woff2", "OFL-Vazirmatn.txt", "OFL-SourceSerif4.txt",
+    assert {"vazirmatn-33.0.3-arabic-wght.woff2", "OFL-Vazirmatn.txt", "OFL-SourceSerif4.txt",
             "source-serif-4-5.3.1-latin-wght-normal.woff2"} <= names
-    assert (fonts / "vazirmatn-33.0.3-wght.woff2").read_bytes()[:4] == b"wOF2"
+    assert (fonts / "vazirmatn-33.0.3-arabic-wght.woff2").read_bytes()[:4] == b"wOF2"
     assert "SIL Open Font License" in (fonts / "OFL-Vazirmatn.txt").read_text("utf-8")
-    own = mini_site / "templates" / "assets" / "fonts" / "vazirmatn-33.0.3-wght.woff2"
+    own = mini_site / "templates" / "assets" / "fonts" / "vazirmatn-33.0.3-arabic-wght.woff2"
     own.parent.mkdir(parents=True)
     own.write_bytes(b"wOF2 the site's own")
     build(mini_site, tmp_path / "out")
-    assert (fonts / "vazirmatn-33.0.3-wght.woff2").read_bytes() == b"wOF2 the site's own"
+    assert (fonts / "vazirmatn-33.0.3-arabic-wght.woff2").read_bytes() == b"wOF2 the site's own"
 
 
 def test_the_stale_marker_in_lists_is_said_in_words(mini_site: Path, tmp_path: Path) -> None:
