@@ -502,7 +502,9 @@ def _not_found(site: SiteView) -> list[PageSpec]:
     cfg, urls = site.config, site.urls
     out = [PageSpec(urls.not_found(lang.code), lang.code, "404.html",
                     (PageKind.NOT_FOUND, lang.code), site.words[lang.code].plain["not_found"],
-                    dict, indexable=False) for lang in cfg.languages]
+                    dict, indexable=False,
+                    description=site.words[lang.code].plain["not_found_text"])
+           for lang in cfg.languages]
 
     def every_language() -> dict[str, Any]:
         return {"messages": [
@@ -513,7 +515,8 @@ def _not_found(site: SiteView) -> list[PageSpec]:
 
     out.append(PageSpec(urls.not_found(), cfg.default_language, "404-root.html",
                         (PageKind.NOT_FOUND,), site.words[cfg.default_language].plain[
-                            "not_found"], every_language, indexable=False))
+                            "not_found"], every_language, indexable=False,
+                        description=site.words[cfg.default_language].plain["not_found_text"]))
     return out
 
 

@@ -341,6 +341,29 @@ def test_the_shipped_fonts_are_the_ones_used(site: Site, path: str, family: str,
         page.context.close()
 
 
+@pytest.mark.parametrize(("width", "scale", "chosen"), [
+    (390, 1, 480), (390, 2, 800), (1280, 1, 800), (1280, 2, 1200)])
+def test_the_story_picture_loads_the_right_width(site: Site, width: int, scale: int,
+                                                 chosen: int) -> None:
+    """srcset and sizes let a phone take the 480-px file and a wide high-density screen
+    the 1200-px one; the space is kept before it loads (width and height)."""
+    ctx = site.browser.new_context(base_url=site.url, device_scale_factor=scale,
+                                   viewport={"width": width, "height": 800})
+    ctx.route("**/*", site._only_local)  # nothing leaves the site
+    page = ctx.new_page()
+    try:
+        page.goto(EN_ARTICLE, wait_until="load")
+        img = page.wait_for_selector("figure.picture img")
+        assert img is not None
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img)
+        current = img.evaluate("img => img.currentSrc")
+        assert current.endswith(f".{chosen}.png"), current
+        box = img.bounding_box()
+        assert box is not None and abs(box["height"] / box["width"] - 900 / 1600) < 0.01
+    finally:
+        ctx.close()
+
+
 def test_an_english_page_does_not_download_the_persian_font(site: Site) -> None:
     """Its one Persian word, the language switch's فارسی, is drawn in a system font, and
     Persian pages take only Vazirmatn's Arabic-script subset until Latin letters appear."""
