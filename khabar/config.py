@@ -85,6 +85,9 @@ class SiteConfig:
     markdown: MarkdownSettings = MarkdownSettings()
     home: HomeSettings = HomeSettings()
     logo: str = ""  # "images/…" under the site folder, or "" for none
+    author: Mapping[str, str] = field(default_factory=dict)  # by language: the newsroom
+    copyright: Mapping[str, str] = field(default_factory=dict)  # by language; may be empty
+    hub: str = ""  # a WebSub hub's URL, or ""
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -162,6 +165,14 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     per_page = top.integer("per_page", default(SITE, "per_page"))
     feeds = _feeds(top, errors, shown)
     home = _home(top, errors, shown)
+    author = top.per_language("author", codes, required=False)
+    author = {c: author.get(c) or title.get(c, "") for c in codes}
+    copyright_ = top.per_language("copyright", codes, required=False)
+    hub = top.string("hub", required=False, default="")
+    if hub and url_problem(hub):
+        top.error("hub", f"'{hub}' is not an absolute http(s) URL",
+                  "write the hub's address, e.g. hub: https://pubsubhubbub.appspot.com/")
+        hub = ""
     logo = top.string("logo", required=False, default="")
     problem = local_image_problem(logo, site_dir) if logo else None
     if problem:
@@ -174,7 +185,8 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
                       timezone=tz, default_language=first, languages=languages,
                       taxonomies=taxonomies, per_page=per_page, feeds=feeds,
-                      markdown=markdown, home=home, logo=logo)
+                      markdown=markdown, home=home, logo=logo, author=author,
+                      copyright=copyright_, hub=hub)
 
 
 def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:

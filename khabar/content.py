@@ -63,6 +63,7 @@ class Article:
     stated: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()  # what was repaired while reading (said each build)
     image: ImageRef | None = None
+    author: str = ""  # who wrote it, as the file says ("" when it does not)
 
     @property
     def file(self) -> Path:
@@ -325,6 +326,7 @@ def read_file(path: Path, config: SiteConfig, errors: Collector, data: bytes | N
     draft = fields.boolean("draft")
     source = fields.source()
     image = fields.image(config.root)
+    author = fields.string("author")
     terms = {t.key: fields.terms(t.key, config) for t in config.taxonomies}
     translation = fields.translation(config, lang)
     if kind == "brief" and (len(body.strip()) > BRIEF_MAX_CHARS or "\n\n" in body.strip()):
@@ -344,5 +346,5 @@ def read_file(path: Path, config: SiteConfig, errors: Collector, data: bytes | N
         updated=updated, summary=summary, kind=kind, draft=draft, source=source, terms=terms,
         translation=translation, body_line=body_line, body_sha=sha256_bytes(body.encode()),
         sha256=canonical, raw_sha256=raw_sha, stated=stated,
-        warnings=tuple(errors.warnings[warned:]), image=image)
+        warnings=tuple(errors.warnings[warned:]), image=image, author=author)
     return article, body

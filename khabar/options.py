@@ -102,6 +102,15 @@ SITE: tuple[Option, ...] = (
            "`pymdownx.tilde`); see [Bodies](#bodies)"),
     Option("markdown.extension_configs", "`{NAME: {option: value}}`", NONE,
            "options of those extensions, as MkDocs' `markdown_extensions` takes them"),
+    Option("author", "text or `{CODE: text}`", NONE,
+           "who writes the stories (the newsroom), unless an article names its own "
+           "`author`: in feeds and structured data. The source an article reports on is "
+           "not its author", default_doc="the site's title"),
+    Option("copyright", "text or `{CODE: text}`", NONE,
+           "a line such as `© 2024 Khabar`: the feeds' `copyright` and `rights`"),
+    Option("hub", "URL", NONE,
+           "a WebSub hub (`https://pubsubhubbub.appspot.com/`) every feed names, so feed "
+           "readers hear of new stories at once; Khabar does not ping it"),
     Option("logo", "path", NONE,
            "the site's logo, a file under `images/` (SVG best): beside the site's name, the "
            "favicon, the publisher's logo in structured data and feeds, and the default share "
@@ -143,6 +152,9 @@ FRONT_MATTER: tuple[Option, ...] = (
            "the outlet reported on; `url` http(s) only. A bare URL or name works too"),
     Option("source.name", "text", NONE, "the outlet's name", default_doc="the URL's host"),
     Option("source.url", "URL", NONE, "the report's address"),
+    Option("author", "text", NONE,
+           "who wrote it (a person); the source is the outlet reported on",
+           default_doc="the site's `author`"),
     Option("image", "`{src: …, alt: …, caption: …, credit: …}`", NONE,
            "the story's picture, on its page, as a thumbnail in lists, in share cards and "
            "feeds ([Images](#images)); a translation without one shows its original's"),

@@ -52,6 +52,7 @@ class Story:
     original_lang: str  # the language the story was written in
     path: str
     image: StoryImage | None = None
+    author: str = ""  # the article's own author, else its original's; "" for the site's
 
 
 def sort_key(story: Story) -> tuple[float, str]:
@@ -136,9 +137,20 @@ def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies
     summary = a.summary or shorten(rendered.first_paragraph)
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
                  title=in_script_of(a.title, lang), summary=in_script_of(summary, lang),
-                 html=rendered.html, date=_date(meta), updated=root.updated, kind=meta.kind,
-                 terms=meta.terms, source=_source_of(chain), translation=a.translation,
-                 original_lang=meta.lang, path=a.path)
+                 html=rendered.html, date=_date(meta), updated=_updated(chain),
+                 kind=meta.kind, terms=meta.terms, source=_source_of(chain),
+                 translation=a.translation, original_lang=meta.lang, path=a.path,
+                 author=next((in_script_of(x.author, lang) for x in chain if x.author), ""))
+
+
+def _updated(chain: tuple[Article, ...]) -> datetime | None:
+    """When this version last changed in substance: its own `updated` when it states
+    one (a translation corrected later), else its original's, never before the original's
+    own change."""
+    own, root = chain[0].updated, chain[-1].updated
+    if own is None or root is None:
+        return own or root
+    return max(own, root)
 
 
 def _image_of(chain: tuple[Article, ...], pictures: Mapping[str, Picture]
@@ -173,5 +185,5 @@ def _pending(chain: tuple[Article, ...], lang: str) -> Story:
                  title=in_script_of(a.title, a.lang),
                  summary=in_script_of(a.summary or "", a.lang), html="", date=_date(a),
                  updated=chain[-1].updated, kind=a.kind, terms=a.terms,
-                 source=_source_of(chain),
+                 source=_source_of(chain), author=a.author,
                  translation=None, original_lang=a.lang, path=a.path)
