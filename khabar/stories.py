@@ -126,7 +126,7 @@ def _source_of(chain: tuple[Article, ...]) -> Source | None:
 
 
 def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies) -> Story:
-    a, origin, root = chain[0], chain[1] if len(chain) > 1 else None, chain[-1]
+    a, origin = chain[0], chain[1] if len(chain) > 1 else None
     meta = origin or a  # what it was translated from: its "original" link and staleness
     rendered = bodies.render(a, direction)
     if a.translation is None:
