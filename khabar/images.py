@@ -19,9 +19,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 from .errors import Diagnostic, KhabarError
 
@@ -112,6 +113,7 @@ def variant_bytes(path: Path, picture: Picture, variant: Variant, cache_dir: Pat
     cached = _cached(cache_dir / variant.name)
     if cached is not None:
         return cached
+    from PIL import Image  # Pillow, loaded when needed
     data = _read(path)
     if hashlib.sha256(data).hexdigest() != picture.digest:
         raise ImageProblem("the file changed while the site was being built",
@@ -144,6 +146,8 @@ def share_card(logo: Path, background: str, cache_dir: Path) -> tuple[str, bytes
     name = f"share.{key[:10]}.png"
 
     def make() -> Image.Image:
+        from PIL import Image  # Pillow, loaded when needed
+
         card = Image.new("RGBA", SHARE_SIZE, background)
         mark = _logo(logo, data, (SHARE_SIZE[0] * 8 // 10, SHARE_SIZE[1] * 6 // 10))
         card.alpha_composite(mark, ((SHARE_SIZE[0] - mark.width) // 2,
@@ -159,6 +163,8 @@ def icon_png(logo: Path, size: int, cache_dir: Path) -> tuple[str, bytes]:
     name = f"icon-{size}.{hashlib.sha256(data).hexdigest()[:10]}.png"
 
     def make() -> Image.Image:
+        from PIL import Image  # Pillow, loaded when needed
+
         icon = Image.new("RGBA", (size, size), (0, 0, 0, 0))
         mark = _logo(logo, data, (size, size))
         icon.alpha_composite(mark, ((size - mark.width) // 2, (size - mark.height) // 2))
@@ -179,6 +185,7 @@ def _read(path: Path) -> bytes:
 
 def _open(data: bytes) -> Image.Image:
     """Open (header only) with the decompression-bomb guard turned into an ImageProblem."""
+    from PIL import Image, UnidentifiedImageError  # Pillow, loaded when needed
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -203,6 +210,7 @@ def _orientation(im: Image.Image) -> int:
 
 def _pixels(source: Image.Image, keep_alpha: bool) -> Image.Image:
     """Decoded, turned upright, in sRGB, with no metadata left to be saved."""
+    from PIL import ImageCms, ImageOps  # Pillow, loaded when needed
     try:
         im = ImageOps.exif_transpose(source)
     except Exception as err:  # truncated or corrupt data: Pillow raises many kinds
@@ -254,6 +262,7 @@ def _svg_size(data: bytes) -> tuple[float, float]:
 
 def _logo(path: Path, data: bytes, box: tuple[int, int]) -> Image.Image:
     """The logo as RGBA, scaled to fit `box` (SVG drawn at that size, not enlarged pixels)."""
+    from PIL import Image  # Pillow, loaded when needed
     if path.suffix.lower() == ".svg":
         w, h = _svg_size(data)
         scale = min(box[0] / w, box[1] / h)
