@@ -34,6 +34,7 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -49,7 +50,7 @@ QUICK_FILE = "quick.json"
 STATE_FILE = "state.pickle"
 BULK_FILE = "bulk.pickle"
 OUTPUTS_FILE = "outputs.txt"
-FORMAT = 9  # bumped whenever State changes shape: older caches are then ignored
+FORMAT = 10  # bumped whenever State changes shape: older caches are then ignored
 KEY = f"khabar {__version__} cache {FORMAT} python {sys.version_info[:2]}"
 INPUT_DIRS = ("content", "templates", "static", "i18n", "images")
 
@@ -82,6 +83,9 @@ class State:
     written_ns: int = 0  # when the file system says it was written (set on loading)
     spare_id: str = ""  # the build of the spare tree kept beside the output (publish.py)
     spare_diff: frozenset[str] = frozenset()  # the files in which it differs from the output
+    # when the output goes stale with time alone (a story leaves the news sitemaps' two
+    # days), in seconds since 1970; 0: never
+    expires: float = 0.0
     bulk_index: dict[str, tuple[tuple[int, int, int, int], str]] = field(
         default_factory=dict)  # path: (stamp, sha) of each article in the bulk
     bulk_markdown: frozenset[tuple[str, str]] = frozenset()  # the keys of its markdown
@@ -173,6 +177,14 @@ def all_present(out: Path, paths: Iterable[str]) -> bool:
     return all(os.path.isfile(root + path) for path in paths)
 
 
+def now() -> float:
+    """The build's time in seconds since 1970: SOURCE_DATE_EPOCH where it is a number (a
+    reproducible build), else the clock (sitemap.build_time reads it for the pages and
+    says what is wrong with a value that is not a number)."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return float(value) if value.isdigit() else time.time()
+
+
 def up_to_date(site: Path, out: Path, quick: Stamps) -> bool:
     """True when the last build had exactly these inputs and its output is still there.
 
@@ -187,6 +199,9 @@ def up_to_date(site: Path, out: Path, quick: Stamps) -> bool:
         if not isinstance(data, dict):
             return False
         build = data.get("build")
+        expires = data.get("expires")
+        if isinstance(expires, (int, float)) and expires and now() >= expires:
+            return False  # time has made the news sitemaps wrong
         if not (data.get("key") == KEY and data.get("quick") == quick.digest
                 and data.get("out") == str(out.resolve())
                 and isinstance(build, str) and bool(build) and publish.marked(out) == build):
@@ -295,7 +310,8 @@ def prepare(site: Path, state: State, quick: str, build_id: str, *,
             pickle.dumps(light, protocol=pickle.HIGHEST_PROTOCOL)))
         pending.add(where / OUTPUTS_FILE, "\n".join([build_id, *state.outputs]).encode())
         pending.add(where / QUICK_FILE, json.dumps(
-            {"key": KEY, "quick": quick, "out": state.out, "build": build_id}).encode())
+            {"key": KEY, "quick": quick, "out": state.out, "build": build_id,
+             "expires": state.expires}).encode())
     except BaseException:
         pending.discard()
         raise

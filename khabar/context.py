@@ -73,10 +73,13 @@ class Contexts:
         words = self.site.words[lang.code]
         alternates = [(code, urls.absolute(route)) for code, route in sorted(
             spec.alternates.items())]
-        x_default = spec.alternates.get(cfg.default_language)
-        switch = [Link(cfg.language(code).name, urls.href(route), lang=code,
-                       dir=cfg.language(code).dir)
-                  for code, route in spec.alternates.items() if code != spec.lang]
+        # the root page and the home pages are one set, the root its x-default
+        homes = spec.kind in (PageKind.ROOT, PageKind.HOME) and len(spec.alternates) > 1
+        x_default = urls.root() if homes else spec.alternates.get(cfg.default_language)
+        switch = [] if spec.kind is PageKind.ROOT else [
+            Link(cfg.language(code).name, urls.href(route), lang=code,
+                 dir=cfg.language(code).dir)
+            for code, route in spec.alternates.items() if code != spec.lang]
         if spec.kind is PageKind.ARTICLE and not switch:
             # a translation's page: lead to the original even when this one is pending
             switch = [Link(o.name, urls.href(urls.article(o.code, spec.key[1])), lang=o.code,

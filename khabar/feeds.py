@@ -5,10 +5,18 @@ in, so a site with many terms costs (feeds × items), not (feeds × stories). No
 reads the clock: a feed's date is its newest entry's, and a rebuild is byte-identical.
 RSS, Atom and OPML come from the theme's `feeds/*` templates (autoescaped, overridable by
 a site); JSON Feed is serialised by `json`, which cannot produce invalid JSON.
+
+A feed's HTML is read away from the site, and readers resolve relative links against the
+feed's address: every `href` and `src` of a story's body is made absolute against the
+story's own URL (`#fn-1` becomes `STORY#fn-1`), once per story, in the entry all its
+feeds share. An entry's author is the article's own, else the site's (`author:`); the
+outlet a story reports on is its source (`_khabar.source`, the item's HTML, Atom's
+rel="via" link), never its author.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -16,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from typing import Any
+from urllib.parse import urljoin
 
 import jinja2
 from markupsafe import Markup
@@ -23,6 +32,7 @@ from markupsafe import Markup
 from . import __version__, dates
 from .config import Taxonomy
 from .context import FeedLinks
+from .markup import plain, shorten
 from .render import Link, PageKind, PageSpec, SiteView, image_view
 from .stories import MACHINE, PENDING, REVIEWED, Story
 from .text import clean_line, strip_controls
@@ -79,9 +89,10 @@ class Entry:
     url: str
     lang: str
     title: str
-    summary: str  # plain text
-    body_html: str  # the story's HTML; "" in summary feeds (the theme's feeds/_item.html
-    #                 puts the provenance notice and other versions' links around it)
+    summary: str  # plain text, never empty (see _summary)
+    body_html: str  # the story's HTML, its links absolute; "" in summary feeds (the
+    #                 theme's feeds/_item.html puts the provenance notice, the source and
+    #                 other versions' links around it)
     published: datetime
     updated: datetime
     categories: tuple[Category, ...]
@@ -92,9 +103,11 @@ class Entry:
     model: str
     original: Version | None  # the source this translation was made from
     versions: tuple[Version, ...]  # every other language's (non-pending) version
-    source_name: str
+    source_name: str  # the outlet the story reports on: its source, not its author
     source_url: str
+    author: str  # the article's own author, else the site's (the newsroom)
     image: FeedImage | None = None
+    by_person: bool = False  # a translation its file says a person made (`engine: human`)
 
     @property
     def published_rfc822(self) -> str:
@@ -128,11 +141,13 @@ class Feed:
     description: str
     home: str  # the HTML page the feed follows (absolute)
     urls: Mapping[str, str]  # kind -> absolute feed URL
-    author: str
+    author: str  # the site's (`author:` in site.yaml, by default its title)
     make_entries: Callable[[], tuple[Entry, ...]] = field(compare=False, repr=False)
     icon: str = ""  # absolute URL of a square PNG made from the site's logo; "" without one
     logo: str = ""  # absolute URL of the wide share card made from it
     favicon: str = ""
+    copyright: str = ""  # the language's `copyright:`; "" when the site states none
+    hub: str = ""  # a WebSub hub's absolute URL, or ""
 
     @cached_property
     def entries(self) -> tuple[Entry, ...]:
@@ -163,6 +178,51 @@ def _engine(s: Story) -> tuple[str, str]:
     return s.translation.software if s.translation else ("", "")
 
 
+# A start tag as the sanitiser (nh3) writes it: its name, then attributes whose values are
+# all double-quoted (a `"` inside one is `&quot;`, so none ends early). Text is escaped:
+# a `<` in a body is `&lt;`, and no text can look like a tag. Only a and img have
+# URLs (markup's allowlist: href and src). No name holds a `<`: a scan never runs past
+# the next tag, so text that is not a tag costs one pass.
+_LINKING_TAG = re.compile(r'<(a|img)((?:\s+[^\s"\'<>/=]+(?:="[^"]*")?)*)(\s*/?>)')
+_ATTRIBUTE = re.compile(r'(\s+)([^\s"\'<>/=]+)(?:="([^"]*)")?')
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def absolute_links(html: str, base: str) -> str:
+    """`html` with every href and src made absolute against `base` (the story's URL):
+    `../other/`, `/site/fa/...`, `x.png` and `#fn-1` all point where they do on the page.
+    Absolute URLs (and mailto:) are left as written; so is anything the sanitiser did not
+    write (a tag this does not recognise keeps its attributes)."""
+    if "<a" not in html and "<img" not in html:
+        return html
+    resolved: dict[str, str] = {}  # a body links the same few places many times
+
+    def attribute(m: re.Match[str]) -> str:
+        value = m.group(3)
+        if m.group(2).lower() not in ("href", "src") or value is None:
+            return m.group(0)
+        new = resolved.get(value)
+        if new is None:
+            url = html_lib.unescape(value).strip()
+            new = resolved[value] = value if _SCHEME.match(url) else \
+                html_lib.escape(urljoin(base, url))
+        return f'{m.group(1)}{m.group(2)}="{new}"'
+
+    def tag(m: re.Match[str]) -> str:
+        if "href=" not in m.group(2) and "src=" not in m.group(2):
+            return m.group(0)
+        return f"<{m.group(1)}{_ATTRIBUTE.sub(attribute, m.group(2))}{m.group(3)}"
+
+    return _LINKING_TAG.sub(tag, html)
+
+
+def _summary(s: Story, body: str) -> str:
+    """Plain text for an entry's summary, never empty: the story's summary (its own, or
+    its first paragraph), else the text of its body (a brief that is a list, a quote),
+    else its title."""
+    return clean_line(s.summary) or shorten(plain(body)) or clean_line(s.title)
+
+
 def _published(site: SiteView) -> dict[str, frozenset[str]]:
     """The slugs each language shows in its own words (not as a pending placeholder)."""
     return {code: frozenset(s.slug for s in ss if s.state != PENDING)
@@ -170,7 +230,8 @@ def _published(site: SiteView) -> dict[str, frozenset[str]]:
 
 
 def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) -> Entry:
-    """A story's feed entry; only called for stories some feed shows (at most N per feed)."""
+    """A story's feed entry, without its body (see `_full`); only called for stories some
+    feed shows (at most N per feed)."""
     cfg, urls, lang = site.config, site.urls, s.lang
     t = site.words[lang].plain
     url = urls.absolute(urls.article(lang, s.slug))
@@ -180,16 +241,14 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
     original = next((v for v in versions if v.lang == s.original_lang), None) \
         if s.original_lang != lang else None
     engine, model = _engine(s)
-    summary = clean_line(s.summary)
-    body = strip_controls(s.html).strip()  # letters as written; only controls go
     categories = tuple(
         Category(slug, clean_line(tax.terms[slug].names[lang]),
                  urls.absolute(urls.taxonomy(lang, tax.key)),
                  urls.absolute(urls.term(lang, tax.key, slug)))
         for tax in cfg.taxonomies for slug in s.terms.get(tax.key, ()) if slug in tax.terms)
     return Entry(
-        slug=s.slug, id=url, url=url, lang=lang, title=clean_line(s.title), summary=summary,
-        body_html=body,
+        slug=s.slug, id=url, url=url, lang=lang, title=clean_line(s.title),
+        summary=_summary(s, s.html), body_html="",
         published=s.date, updated=max(s.updated or s.date, s.date),
         categories=categories, state=s.state,
         state_label=t[s.state] if s.state in (MACHINE, REVIEWED) else "", stale=s.stale,
@@ -197,7 +256,15 @@ def _entry(site: SiteView, s: Story, published: Mapping[str, frozenset[str]]) ->
         original=original, versions=versions,
         source_name=clean_line(s.source.name) if s.source else "",
         source_url=(s.source.url or "") if s.source else "",
-        image=_image(site, s))
+        author=clean_line(s.author) or clean_line(cfg.author.get(lang, "")),
+        image=_image(site, s),
+        by_person=s.translation is not None and s.translation.engine == "human")
+
+
+def _full(entry: Entry, s: Story) -> Entry:
+    """The entry with the story's body: letters as written (only controls go), every link
+    absolute. Made once per story and language; every full-content feed shares it."""
+    return replace(entry, body_html=absolute_links(strip_controls(s.html).strip(), entry.url))
 
 
 def _image(site: SiteView, s: Story) -> FeedImage | None:
@@ -223,6 +290,8 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
         title = clean_line(cfg.title.get(lang, ""))
         # each story's entry is made once, shared by its feeds (full text, or summary only)
         made: dict[tuple[str, bool], Entry] = {}
+        author = clean_line(cfg.author.get(lang, "")) or title
+        rights = clean_line(cfg.copyright.get(lang, ""))
 
         def pick(stories: Sequence[Story], full: bool,
                  made: dict[tuple[str, bool], Entry] = made) -> tuple[Entry, ...]:
@@ -234,11 +303,10 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
                     continue
                 entry = made.get((s.slug, full))
                 if entry is None:
-                    whole = made.get((s.slug, True))
-                    if whole is None:
-                        whole = made[(s.slug, True)] = _entry(site, s, published)
-                    entry = made[(s.slug, full)] = whole if full else \
-                        replace(whole, body_html="")
+                    brief = made.get((s.slug, False))
+                    if brief is None:
+                        brief = made[(s.slug, False)] = _entry(site, s, published)
+                    entry = made[(s.slug, full)] = _full(brief, s) if full else brief
                 chosen.append(entry)
             return tuple(chosen)
 
@@ -246,8 +314,9 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
             lang=lang, dir=language.dir, taxonomy=None, term=None, title=title,
             description=clean_line(cfg.description.get(lang, "")) or title,
             home=urls.absolute(urls.home(lang)),
-            urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=title,
-            make_entries=partial(pick, site.stories[lang], cfg.feeds.full_content), **marks))
+            urls={k: urls.absolute(urls.feed(k, lang)) for k in KINDS}, author=author,
+            make_entries=partial(pick, site.stories[lang], cfg.feeds.full_content),
+            copyright=rights, hub=cfg.hub, **marks))
         colon = site.words[lang].plain["colon"]
         for tax in cfg.taxonomies:
             tax_title = clean_line(tax.title.get(lang, tax.key))
@@ -259,9 +328,9 @@ def catalogue(site: SiteView) -> tuple[Feed, ...]:
                     home=urls.absolute(urls.term(lang, tax.key, group.term)),
                     urls={k: urls.absolute(urls.feed(k, lang, tax.key, group.term))
                           for k in KINDS},
-                    author=title,
+                    author=author,
                     make_entries=partial(pick, group.stories, cfg.feeds.terms_full_content),
-                    **marks))
+                    copyright=rights, hub=cfg.hub, **marks))
     return tuple(feeds)
 
 
@@ -307,14 +376,18 @@ def render_feed(feed: Feed, kind: str, env: jinja2.Environment, words: Mapping[s
 
 
 def json_item(e: Entry, content_html: str) -> dict[str, Any]:
-    """One JSON Feed item; Khabar's own data (provenance, other versions) under `_khabar`.
-    `content_html` is the theme's (feeds/_item.html)."""
+    """One JSON Feed item; Khabar's own data (provenance, other versions, the source
+    outlet) under `_khabar`. `content_html` is the theme's (feeds/_item.html).
+    `_khabar.translation.engine` is the software that made a machine translation, "human"
+    for one its file says a person made (`engine: human`), "" when the file names none."""
     item: dict[str, Any] = {"id": e.id, "url": e.url, "title": e.title}
     item["content_html"] = content_html
     if e.summary:
         item["summary"] = e.summary
     item["date_published"] = e.published_iso
     item["date_modified"] = e.updated_iso
+    if e.author:
+        item["authors"] = [{"name": e.author}]
     item["language"] = e.lang
     item["tags"] = [c.label for c in e.categories]
     if e.source_url:
@@ -325,8 +398,9 @@ def json_item(e: Entry, content_html: str) -> dict[str, Any]:
         {"term": c.term, "name": c.label, "taxonomy": c.scheme, "url": c.url}
         for c in e.categories]}
     if e.state in (MACHINE, REVIEWED):
-        ext["translation"] = {"status": e.state, "engine": e.engine, "model": e.model,
-                              "stale": e.stale}
+        ext["translation"] = {"status": e.state,
+                              "engine": "human" if e.by_person else e.engine,
+                              "model": e.model, "stale": e.stale}
     if e.original is not None:
         ext["original"] = {"language": e.original.lang, "url": e.original.url}
     if e.versions:
@@ -360,6 +434,10 @@ def json_feed(feed: Feed, env: jinja2.Environment, words: Mapping[str, str],
         doc["icon"] = feed.icon
     if feed.favicon:
         doc["favicon"] = feed.favicon
+    if feed.hub:
+        doc["hubs"] = [{"type": "WebSub", "url": feed.hub}]
+    if feed.copyright:  # JSON Feed has no field for it: Khabar's extension holds it
+        doc["_khabar"] = {"copyright": feed.copyright}
     head = json.dumps(doc, ensure_ascii=False)
     return (head[:-1] + ', "items": [\n').encode("utf-8") + b",\n".join(items) + b"\n]}\n"
 
@@ -400,8 +478,10 @@ def opml(site: SiteView, feeds: Sequence[Feed], env: jinja2.Environment) -> byte
             feeds=tuple(f for f in mine if f.taxonomy is None),
             groups=tuple(g for g in groups if g[1])))
     title = clean_line(cfg.title.get(cfg.default_language, ""))
+    owner_name = clean_line(cfg.author.get(cfg.default_language, ""))
     return env.get_template("feeds/feeds.opml").render(
-        title=title, outlines=outlines, owner=site.urls.absolute("/")).encode("utf-8")
+        title=title, outlines=outlines, owner=site.urls.absolute("/"),
+        owner_name=owner_name).encode("utf-8")
 
 
 def links(site: SiteView) -> FeedLinks:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import jinja2
 
-from . import __version__, cache, publish, rebuild
+from . import __version__, cache, publish, rebuild, sitemap
 from . import load as load_stage
 from . import parallel as parallel_work
 from . import plan as plan_stage
@@ -179,6 +179,9 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     static = cache.stamps([site_dir / "static", site_dir / "images"]).digest
     sources = rebuild.sources(loaded.known)
     partial = rebuild.changed_only(state, out, salt_key, static, sources, loaded.site)
+    if partial is not None and state is not None and state.expires and \
+            cache.now() >= state.expires:
+        partial = None  # the news sitemaps, which only a full build makes, are out of date
     build_id = hashlib.sha256(f"{salt}{quick.digest}".encode() + os.urandom(8)).hexdigest()[:16]
     previous = state.outputs if state is not None and out.is_dir() else {}
     spare = (state.spare_id, state.spare_diff) if previous and state and state.spare_id \
@@ -202,7 +205,8 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
                                 static=static, sources=sources, shapes=made.shapes,
                                 uses=made.uses,
                                 spare_id=live if live and keep_spare else "",
-                                spare_diff=frozenset(differ) if keep_spare else frozenset())
+                                spare_diff=frozenset(differ) if keep_spare else frozenset(),
+                                expires=_expires(loaded.site, state, partial is not None))
         new_state.articles, new_state.markdown = articles, loaded.bodies.used
         # the cache is written before the output is replaced (a full disk fails here, with
         # the old output in place), and put in place after
@@ -261,6 +265,15 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
     return _Made(written=[m.path for m in made if m.redone], fixed=fixed,
                  expected=expected, outputs=outputs, uses={m.path: m.uses for m in made},
                  shapes=rebuild.shapes(job.site), pages=pages, bulk=bulk)
+
+
+def _expires(site: SiteView, state: cache.State | None, partial: bool) -> float:
+    """When the output goes stale with time: a full build's news sitemaps, until the first
+    story they list leaves their two days; a partial build keeps the last full one's."""
+    if partial and state is not None:
+        return state.expires
+    until = sitemap.news_expiry(site, sitemap.build_time())
+    return until.timestamp() if until is not None else 0.0
 
 
 def _compiled_templates() -> Path | None:

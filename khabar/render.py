@@ -309,7 +309,7 @@ def pages(site: SiteView) -> list[PageSpec]:
         if spec.indexable and spec.kind is not PageKind.ROOT:
             by_key.setdefault(spec.key, {})[spec.lang] = spec.route
     for spec in specs:
-        if spec.indexable:
+        if spec.indexable and spec.kind is not PageKind.ROOT:  # the root keeps the homes
             spec.alternates = by_key.get(spec.key, {spec.lang: spec.route})
     return specs
 
@@ -456,7 +456,8 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
     for s in stories:
         yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
                        (PageKind.ARTICLE, s.slug), s.title, partial(article_context, s.slug),
-                       description=shorten(s.summary, 200), indexable=s.state != PENDING)
+                       description=shorten(s.summary or s.title, 200),
+                       indexable=s.state != PENDING)
     for tax in cfg.taxonomies:
         groups = site.terms[lang][tax.key]
         yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",

@@ -1,29 +1,42 @@
-"""Sitemaps for search engines: every indexable page with its hreflang alternates, a
-Google News sitemap per language, and robots.txt naming them.
+"""Sitemaps for search engines: every indexable page with its hreflang alternates and the
+date it last changed, a Google News sitemap per language, and robots.txt naming them.
 
 The pages and their alternates come from render.pages(), the same specs the HTML is made
 from, so the sitemap cannot list a page that is not written, nor miss one that is.
 Pending translations are noindex pages and appear nowhere here.
+
+A news sitemap holds the stories of the two days before the build (Google News takes only
+those). The build's time is the clock's, or SOURCE_DATE_EPOCH's where it is set, so a
+build can be repeated byte for byte. With nothing that recent a news sitemap is an empty
+<urlset>: Google says an empty news sitemap causes no problem (Search Console warns once,
+to make sure it was meant), and its address stays the one robots.txt and Search Console
+know. (The sitemaps.org XSD wants one <url> at least; Google's word decides here.)
+Above 1,000 stories it becomes a sitemap index of numbered parts at the same address.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from . import dates
-from .render import PageKind, PageSpec, SiteView
-from .stories import PENDING
+from .errors import CommandError
+from .render import PageKind, PageSpec, SiteView, home_days
+from .stories import PENDING, Story
+from .taxonomy import paginate
 from .text import clean_line
 
 MAX_URLS = 50_000   # per sitemap file (sitemaps.org); above it an index lists the parts
-NEWS_MAX_URLS = 1_000  # per news sitemap (Google News)
+NEWS_MAX_URLS = 1_000  # per news sitemap (Google News); above it an index lists the parts
 NEWS_WINDOW = timedelta(days=2)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n'
+EPOCH_VARIABLE = "SOURCE_DATE_EPOCH"  # https://reproducible-builds.org/specs/source-date-epoch/
 
 
 def _x(text: str) -> str:
@@ -33,6 +46,20 @@ def _x(text: str) -> str:
         .replace('"', "&quot;")
 
 
+def build_time(environ: Mapping[str, str] | None = None) -> datetime:
+    """The time of the build: SOURCE_DATE_EPOCH (seconds since 1970, UTC) where it is set,
+    else the clock. A value that is not a whole number of seconds is an error (as the
+    variable's specification asks), not a silent fall back to the clock."""
+    value = (os.environ if environ is None else environ).get(EPOCH_VARIABLE, "").strip()
+    if not value:
+        return datetime.now(UTC)
+    if not re.fullmatch(r"[0-9]{1,12}", value):
+        raise CommandError(f"{EPOCH_VARIABLE} is '{value}', not a number of seconds since "
+                           "1970-01-01 UTC",
+                           "set it to a whole number such as `date +%s` prints, or unset it")
+    return datetime.fromtimestamp(int(value), UTC)
+
+
 @dataclass(frozen=True)
 class Location:
     loc: str
@@ -40,28 +67,69 @@ class Location:
     alternates: tuple[tuple[str, str], ...]  # (hreflang, absolute URL), x-default included
 
 
+def _changed(stories: Iterable[Story]) -> datetime | None:
+    """When the newest of these stories last changed: its `updated`, else its date (a
+    translation's `updated` is its own where it states one)."""
+    return max((s.updated or s.date for s in stories), default=None)
+
+
+def _lastmods(site: SiteView) -> dict[tuple[str, ...], datetime]:
+    """When each page that shows stories last changed, by (language, *page key): the newest
+    change among the stories it shows (as teasers, or counted), with the same choices
+    render.pages makes for the pages' contexts. Pages that show no story have none."""
+    cfg = site.config
+    out: dict[tuple[str, ...], datetime] = {}
+
+    def put(key: tuple[str, ...], stories: Iterable[Story]) -> None:
+        changed = _changed(stories)
+        if changed is not None:
+            out[key] = changed
+
+    for lang, stories in site.stories.items():
+        for s in stories:
+            put((lang, PageKind.ARTICLE, s.slug), (s,))
+        days = site.days[lang]
+        shown = home_days(days, cfg.home.days, cfg.home.items)
+        put((lang, PageKind.HOME), (s for d in days[:shown] for s in d.stories))
+        put((lang, PageKind.BRIEFINGS), stories)  # every day, with its count
+        for d in days:
+            put((lang, PageKind.BRIEFING, d.day.isoformat()), d.stories)
+        for tax, groups in site.terms[lang].items():
+            put((lang, PageKind.TAXONOMY, tax), (s for g in groups for s in g.stories))
+            for g in groups:
+                for n, chunk in enumerate(paginate(g.stories, cfg.per_page), start=1):
+                    put((lang, PageKind.TERM, tax, g.term, str(n)), chunk)
+    return out
+
+
 def locations(site: SiteView, specs: Sequence[PageSpec]) -> tuple[Location, ...]:
     """Every indexable page. A page with versions in other languages lists all of them and
-    itself (so every pair is reciprocal), plus x-default: the default language's version."""
+    itself (so every pair is reciprocal), plus x-default: the default language's version;
+    for the home pages, the root page that leads to each of them (and lists the same set).
+    Every page that shows stories has the newest change among them as its lastmod."""
     cfg, urls = site.config, site.urls
-    modified = {(s.lang, s.slug): s.updated or s.date
-                for ss in site.stories.values() for s in ss}
+    homes = {spec.lang: spec.route for spec in specs
+             if spec.kind is PageKind.HOME and spec.indexable}
+    has_root = any(spec.kind is PageKind.ROOT and spec.indexable for spec in specs)
+    root = urls.absolute(urls.root())
+    lastmods = _lastmods(site)
     out: list[Location] = []
     for spec in specs:
         if not spec.indexable:
             continue
+        is_root = spec.kind is PageKind.ROOT
+        cluster = homes if is_root else spec.alternates
         alternates: tuple[tuple[str, str], ...] = ()
-        # the root leads to every home but is none of them: it has no alternates of its own
-        if spec.kind is not PageKind.ROOT and len(spec.alternates) > 1:
-            pairs = [(code, urls.absolute(r)) for code, r in sorted(spec.alternates.items())]
-            default = spec.alternates.get(cfg.default_language)
-            if default is not None:
-                pairs.append(("x-default", urls.absolute(default)))
+        if len(cluster) > 1:
+            pairs = [(code, urls.absolute(r)) for code, r in sorted(cluster.items())]
+            if has_root and spec.kind in (PageKind.ROOT, PageKind.HOME):
+                pairs.append(("x-default", root))
+            elif cfg.default_language in cluster:
+                pairs.append(("x-default", urls.absolute(cluster[cfg.default_language])))
             alternates = tuple(pairs)
-        lastmod = ""
-        if spec.kind is PageKind.ARTICLE and (spec.lang, spec.key[1]) in modified:
-            lastmod = dates.iso(modified[(spec.lang, spec.key[1])])
-        out.append(Location(urls.absolute(spec.route), lastmod, alternates))
+        changed = lastmods.get((spec.lang, *spec.key))
+        out.append(Location(urls.absolute(spec.route),
+                            dates.iso(changed) if changed is not None else "", alternates))
     return tuple(out)
 
 
@@ -84,16 +152,30 @@ def index(locs: Sequence[str]) -> bytes:
             ).encode()
 
 
-def news(site: SiteView, lang: str) -> bytes:
-    """Google News sitemap: the stories of the two days before the newest one (not the
-    build's clock, so a rebuild gives the same file)."""
+def recent(site: SiteView, lang: str, now: datetime) -> list[Story]:
+    """A language's stories of the two days before `now`, newest first (pending
+    translations are not pages of their own). One dated after `now` is published all the
+    same, and listed."""
+    since = now - NEWS_WINDOW
+    return [s for s in site.stories[lang] if s.state != PENDING and s.date >= since]
+
+
+def news_expiry(site: SiteView, now: datetime) -> datetime | None:
+    """Until when the news sitemaps made at `now` stay right: when the first story they
+    list falls out of the two days (None: they list none, and time adds none). A build
+    that keeps the last build's sitemaps (nothing changed, or only a story's body) must
+    make them again from this moment on."""
+    since = now - NEWS_WINDOW
+    return min((s.date + NEWS_WINDOW for ss in site.stories.values() for s in ss
+                if s.state != PENDING and s.date >= since), default=None)
+
+
+def news(site: SiteView, lang: str, stories: Sequence[Story]) -> bytes:
+    """A Google News sitemap of these stories; an empty <urlset> for none."""
     urls = site.urls
-    stories = [s for s in site.stories[lang] if s.state != PENDING]
-    newest = max((s.date for s in stories), default=None)
-    recent = [s for s in stories if newest is not None and s.date >= newest - NEWS_WINDOW]
     name = _x(clean_line(site.config.title.get(lang, "")))
     parts = [HEADER, f'<urlset xmlns="{SITEMAP_NS}" xmlns:news="{NEWS_NS}">\n']
-    for s in recent[:NEWS_MAX_URLS]:
+    for s in stories:
         parts.append(
             f"<url><loc>{_x(urls.absolute(urls.article(lang, s.slug)))}</loc><news:news>"
             f"<news:publication><news:name>{name}</news:name>"
@@ -104,6 +186,27 @@ def news(site: SiteView, lang: str) -> bytes:
     return "".join(parts).encode("utf-8")
 
 
+def news_part(site: SiteView, lang: str, part: int) -> str:
+    """The route of a numbered part of a language's news sitemap (`sitemap-news-2.xml`)."""
+    return site.urls.news_sitemap(lang).removesuffix(".xml") + f"-{part}.xml"
+
+
+def news_files(site: SiteView, lang: str, now: datetime, max_urls: int = NEWS_MAX_URLS
+               ) -> Iterator[tuple[str, bytes]]:
+    """A language's news sitemap; above `max_urls` stories, numbered parts and, at the
+    news sitemap's own address, the index listing them (none is left out)."""
+    urls = site.urls
+    stories = recent(site, lang, now)
+    if len(stories) <= max_urls:
+        yield urls.news_sitemap(lang), news(site, lang, stories)
+        return
+    chunks = [stories[i:i + max_urls] for i in range(0, len(stories), max_urls)]
+    for n, chunk in enumerate(chunks, start=1):
+        yield news_part(site, lang, n), news(site, lang, chunk)
+    yield urls.news_sitemap(lang), index([urls.absolute(news_part(site, lang, n))
+                                          for n in range(1, len(chunks) + 1)])
+
+
 def robots(site: SiteView) -> bytes:
     urls = site.urls
     maps = [urls.sitemap()] + [urls.news_sitemap(lang.code) for lang in site.config.languages]
@@ -112,9 +215,13 @@ def robots(site: SiteView) -> bytes:
 
 
 def files(site: SiteView, specs: Sequence[PageSpec], *, with_robots: bool = True,
-          max_urls: int = MAX_URLS) -> Iterator[tuple[str, bytes]]:
-    """(route, bytes) of the sitemap (or index and parts), news sitemaps and robots.txt."""
+          max_urls: int = MAX_URLS, now: datetime | None = None,
+          news_max_urls: int = NEWS_MAX_URLS) -> Iterator[tuple[str, bytes]]:
+    """(route, bytes) of the sitemap (or index and parts), news sitemaps and robots.txt.
+    `now`: the build's time, which the news sitemaps count two days back from; by default
+    SOURCE_DATE_EPOCH's, else the clock's (read once here)."""
     urls = site.urls
+    when = build_time() if now is None else now
     entries = locations(site, specs)
     if len(entries) <= max_urls:
         yield urls.sitemap(), urlset(entries)
@@ -125,6 +232,6 @@ def files(site: SiteView, specs: Sequence[PageSpec], *, with_robots: bool = True
         yield urls.sitemap(), index([urls.absolute(urls.sitemap(n))
                                      for n in range(1, len(chunks) + 1)])
     for lang in site.config.languages:
-        yield urls.news_sitemap(lang.code), news(site, lang.code)
+        yield from news_files(site, lang.code, when, news_max_urls)
     if with_robots:
         yield urls.robots(), robots(site)

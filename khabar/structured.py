@@ -28,6 +28,7 @@ from .text import clean_line
 OG_LOCALES = {"fa": "fa_IR", "en": "en_US", "ar": "ar_AR", "de": "de_DE", "fr": "fr_FR",
               "ru": "ru_RU", "tr": "tr_TR", "ps": "ps_AF", "ur": "ur_PK"}
 HEADLINE_LIMIT = 110  # Google's limit for a NewsArticle headline
+DESCRIPTION_LIMIT = 200  # as render.pages shortens a page's description
 LARGE_CARD = 800  # narrower share images make a small card (X wants 300x157 at least)
 
 
@@ -74,9 +75,13 @@ def heads(site: SiteView) -> Callable[[PageSpec], Head]:
         lang = spec.lang
         site_name = clean_line(cfg.title.get(lang, ""))
         title = clean_line(spec.title) or site_name
-        description = clean_line(spec.description or cfg.description.get(lang, ""))
         url = urls.absolute(spec.route)
         story = stories.get((lang, spec.key[1])) if spec.kind is PageKind.ARTICLE else None
+        # a story's page describes the story (a brief without a body: by its title), never
+        # the site: every brief sharing the site's description says nothing of any of them
+        description = clean_line(spec.description) or (
+            story_description(story) if story is not None
+            else clean_line(cfg.description.get(lang, "")))
         meta = [Meta("property", "og:site_name", site_name),
                 Meta("property", "og:title", title),
                 Meta("property", "og:type", "article" if story else "website"),
@@ -90,6 +95,10 @@ def heads(site: SiteView) -> Callable[[PageSpec], Head]:
             meta.append(Meta("property", "article:published_time", dates.iso(story.date)))
             if story.updated:
                 meta.append(Meta("property", "article:modified_time", dates.iso(story.updated)))
+            meta.append(Meta("property", "article:author", author_name(site, story)))
+            section = article_section(site, story)
+            if section:
+                meta.append(Meta("property", "article:section", section))
             meta += [Meta("property", "article:tag", clean_line(tax.terms[slug].names[lang]))
                      for tax in cfg.taxonomies for slug in story.terms.get(tax.key, ())
                      if slug in tax.terms]
@@ -117,6 +126,32 @@ def heads(site: SiteView) -> Callable[[PageSpec], Head]:
         return Head(tuple(meta), ld)
 
     return of
+
+
+def story_description(story: Story) -> str:
+    """A story's own text for its description: its summary (its own, else its first
+    paragraph), else its title."""
+    return shorten(clean_line(story.summary), DESCRIPTION_LIMIT) or clean_line(story.title)
+
+
+def author_name(site: SiteView, story: Story) -> str:
+    """Who wrote a story: its own author, else the site's (the newsroom, which defaults to
+    the site's title); never the outlet it reports on (that is its source)."""
+    lang = story.lang
+    return clean_line(story.author) or clean_line(site.config.author.get(lang, "")) \
+        or clean_line(site.config.title.get(lang, ""))
+
+
+def article_section(site: SiteView, story: Story) -> str:
+    """A story's section (Open Graph article:section, schema.org articleSection): its
+    first term of the site's first taxonomy (a country, say), in the story's language;
+    "" when it has none there. Other taxonomies (people, say) are tags, not sections."""
+    taxonomies = site.config.taxonomies
+    if not taxonomies:
+        return ""
+    tax = taxonomies[0]
+    first = next((slug for slug in story.terms.get(tax.key, ()) if slug in tax.terms), None)
+    return clean_line(tax.terms[first].names[story.lang]) if first is not None else ""
 
 
 def share_image(site: SiteView, story: Story | None) -> tuple[str, int, int, str] | None:
@@ -173,13 +208,22 @@ def news_article(site: SiteView, s: Story, stories: Mapping[tuple[str, str], Sto
     if about:
         data["about"] = about
         data["keywords"] = [a["name"] for a in about]
-    if s.source is not None:
-        data["author"] = {"@type": "Organization", "name": clean_line(s.source.name),
-                          **({"url": s.source.url} if s.source.url else {})}
-        if s.source.url:
-            data["isBasedOn"] = s.source.url
-    else:
+    section = article_section(site, s)
+    if section:
+        data["articleSection"] = section
+    # the author is who wrote the story (a person, else the newsroom); the outlet it
+    # reports on is its source: the work it is based on, published by that outlet
+    name = author_name(site, s)
+    if s.author:
+        data["author"] = {"@type": "Person", "name": name}
+    elif name == publisher["name"]:
         data["author"] = publisher
+    else:
+        data["author"] = {"@type": "Organization", "name": name, "url": home}
+    if s.source is not None:
+        data["isBasedOn"] = {
+            "@type": "CreativeWork", **({"url": s.source.url} if s.source.url else {}),
+            "publisher": {"@type": "Organization", "name": clean_line(s.source.name)}}
 
     def work(other: Story) -> dict[str, Any]:
         other_url = urls.absolute(urls.article(other.lang, other.slug))

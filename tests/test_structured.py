@@ -93,3 +93,20 @@ def test_open_graph_and_twitter_on_every_page(site: Path) -> None:
     assert article["article:published_time"] == ["2024-12-10T09:00:00+03:30"]
     home = meta(site / "fa" / "index.html")
     assert home["og:type"] == ["website"] and home["og:locale"] == ["fa_IR"]
+
+
+def test_the_source_is_what_the_story_is_based_on_never_its_author(site: Path) -> None:
+    hostile = json_ld(site / "fa" / "articles" / "hostile" / "index.html")[0]
+    assert hostile["isBasedOn"] == {
+        "@type": "CreativeWork", "url": "https://source.example/a?x=1&y=2",
+        "publisher": {"@type": "Organization", "name": "منبع & <شرکا>"}}
+    for page in site.glob("*/articles/*/index.html"):
+        for data in json_ld(page):
+            author = data["author"]
+            assert isinstance(author, dict)
+            assert author["@type"] in ("Person", "Organization"), page
+            assert "source.example" not in json.dumps(author), page
+            assert author == data["publisher"], page  # no author of its own: the newsroom
+    tags = meta(site / "fa" / "articles" / "hostile" / "index.html")
+    assert tags["article:author"] == ["خبرنامه آزمایشی & <دوستان>"]  # the site: no `author`
+    assert tags["article:section"] == ["ترکیه"]
