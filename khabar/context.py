@@ -48,7 +48,8 @@ class Contexts:
                 Link(tax.title.get(lang.code, tax.key),
                      urls.href(urls.taxonomy(lang.code, tax.key))) for tax in cfg.taxonomies]
             + [Link(site.words[lang.code].plain["briefings"],
-                    urls.href(urls.briefings(lang.code)))]
+                    urls.href(urls.briefings(lang.code))),
+               Link(site.words[lang.code].plain["search"], urls.href(urls.search(lang.code)))]
             for lang in cfg.languages}
 
     def story_item(self, story: StoryView, t: Mapping[str, str], lang: str,
@@ -113,6 +114,8 @@ def _section_of(spec: PageSpec, urls: Urls) -> str:
         return urls.href(urls.taxonomy(lang, spec.key[1]))
     if spec.kind in (PageKind.BRIEFINGS, PageKind.BRIEFING):
         return urls.href(urls.briefings(lang))
+    if spec.kind is PageKind.SEARCH:
+        return urls.href(urls.search(lang))
     return ""
 
 

@@ -152,6 +152,7 @@ class PageKind(StrEnum):
     ARTICLE = "article"
     TAXONOMY = "taxonomy"  # the index of a taxonomy's terms
     TERM = "term"
+    SEARCH = "search"  # a language's search page
     ROOT = "root"  # the language chooser at the site's root
     NOT_FOUND = "404"
 
@@ -448,6 +449,8 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         links = [day_link(i) for i in range(len(days))]
         return {"days": links, "months": v.months(days, links)}
 
+    yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,), t["search"],
+                   dict, description=t["search"], indexable=False)
     yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
                    t["briefings"], briefings_context,
                    description=headlines(t["briefings"], (), t["colon"],

@@ -93,6 +93,10 @@ class Urls:
         return f"/{lang}/404.html" if lang else "/404.html"
 
     @staticmethod
+    def search(lang: str) -> str:
+        return f"/{lang}/search/"
+
+    @staticmethod
     def asset(name: str) -> str:
         return f"/assets/{name}"
 

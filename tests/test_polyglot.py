@@ -81,7 +81,7 @@ def test_arabic_pages_carry_no_latin_interface_word(out: Path) -> None:
         assert text and not LATIN.search(text), (route, text)
     home = page(out, "/ar/")
     assert [a.text for a in home.cssselect(".site-nav a")] == [
-        ar["home"], "الدول", "شخصيات", ar["briefings"]]
+        ar["home"], "الدول", "شخصيات", ar["briefings"], ar["search"]]
     assert home.cssselect(".day-title")[0].text.startswith(f"{ar['latest_briefing']}: ")
     assert home.cssselect(".skip")[0].text == ar["skip"]
     assert home.findtext(".//h1") == ar["latest_news"]
@@ -110,7 +110,7 @@ def test_french_pages_carry_french_words(out: Path) -> None:
             assert not re.search(rf"\b{re.escape(word)}\b", text), (route, word, text)
     home = page(out, "/fr/")
     assert [a.text for a in home.cssselect(".site-nav a")] == [
-        fr["home"], "Pays", "Personnalités", fr["briefings"]]
+        fr["home"], "Pays", "Personnalités", fr["briefings"], fr["search"]]
     # French typography: a no-break space before the colon
     assert home.cssselect(".day-title")[0].text.startswith(f"{fr['latest_briefing']}\u00a0: ")
     # the site's own word (tests/sites/polyglot/i18n/fr.yaml) over the theme's
