@@ -93,7 +93,7 @@ class Contexts:
             "site_title": cfg.title.get(lang.code, ""),
             "home_url": urls.href(urls.home(lang.code)),
             "page_title": spec.title, "description": spec.description,
-            "canonical": urls.absolute(spec.route), "alternates": alternates,
+            "canonical": urls.absolute(spec.canonical or spec.route), "alternates": alternates,
             "x_default": urls.absolute(x_default) if x_default else "",
             "switch": switch, "nav": self.nav[lang.code], "css": self.css_href,
             "assets_url": urls.href(urls.asset("")), "script": locales.script(lang.code),

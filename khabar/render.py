@@ -5,6 +5,7 @@ Templates only present: every URL, date text and label is worked out here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -14,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
-from . import dates, i18n
+from . import blocks, dates, i18n
 from .brand import Brand
 from .config import SiteConfig, Taxonomy
 from .i18n import Words
@@ -153,6 +155,7 @@ class PageKind(StrEnum):
     TAXONOMY = "taxonomy"  # the index of a taxonomy's terms
     TERM = "term"
     SEARCH = "search"  # a language's search page
+    BILINGUAL = "bilingual"  # a translation beside its original
     ROOT = "root"  # the language chooser at the site's root
     NOT_FOUND = "404"
 
@@ -171,6 +174,7 @@ class PageSpec:
     description: str = ""
     indexable: bool = True
     alternates: dict[str, str] = field(default_factory=dict)
+    canonical: str = ""  # the route search engines should take instead of this one's
 
     @property
     def kind(self) -> PageKind:
@@ -400,9 +404,42 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
     def neighbour(k: int) -> StoryRef | None:
         return ref(stories[k].slug) if 0 <= k < len(stories) else None
 
+    def side_by_side(s: Story) -> list[Link]:
+        """The bilingual views a story's page leads to: its own, for a translation; each
+        translation's, for an original."""
+        if s.original_lang != lang:
+            return [Link(cfg.language(s.original_lang).name,
+                         urls.href(urls.bilingual(lang, s.slug)), lang=s.original_lang,
+                         dir=cfg.language(s.original_lang).dir)] if s.state != PENDING else []
+        return [Link(o.name, urls.href(urls.bilingual(o.code, s.slug)), lang=o.code,
+                     dir=o.dir) for o in cfg.languages
+                if o.code != lang and translated(o.code, s.slug)]
+
+    def translated(code: str, slug: str) -> bool:
+        other = versions.get(code, {}).get(slug)
+        return other is not None and other.state != PENDING and other.original_lang == lang
+
+    versions = {code: {x.slug: x for x in ss} for code, ss in site.stories.items()}
+
+    def bilingual_context(slug: str) -> dict[str, Any]:
+        s = by_slug[slug]
+        original = versions[s.original_lang][slug]
+        olang = cfg.language(s.original_lang)
+        source, target = blocks.split(original.html), blocks.split(s.html)
+        aligned = len(source) == len(target)
+        if not aligned:  # a person's translation may regroup paragraphs: whole bodies
+            source, target = ["\n".join(source)], ["\n".join(target)]
+        return {"story": views[slug],
+                "original": Link(original.title, urls.href(urls.article(olang.code, slug)),
+                                 lang=olang.code, dir=olang.dir, note=olang.name),
+                "rows": [(Markup(_own_ids(a, "o-")), Markup(_own_ids(b, "t-")))
+                         for a, b in zip(source, target, strict=True)],
+                "aligned": aligned}
+
     def article_context(slug: str) -> dict[str, Any]:
         k, i = position[slug], day_index[slug]
         return {"story": views[slug], "day": day_link(i),
+                "side_by_side": side_by_side(by_slug[slug]),
                 "same_day": [ref(x.slug) for x in days[i].stories if x.slug != slug][:SAME_DAY],
                 "related": related(slug),
                 "newer": neighbour(k - 1), "older": neighbour(k + 1)}
@@ -461,6 +498,12 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                        (PageKind.ARTICLE, s.slug), s.title, partial(article_context, s.slug),
                        description=shorten(s.summary or s.title, 200),
                        indexable=s.state != PENDING)
+        if s.original_lang != lang and s.state != PENDING:
+            yield PageSpec(urls.bilingual(lang, s.slug), lang, "bilingual.html",
+                           (PageKind.BILINGUAL, s.slug), f"{s.title} ({t['side_by_side']})",
+                           partial(bilingual_context, s.slug),
+                           description=shorten(s.summary or s.title, 200), indexable=False,
+                           canonical=urls.article(lang, s.slug))
     for tax in cfg.taxonomies:
         groups = site.terms[lang][tax.key]
         yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
@@ -479,6 +522,13 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                                (PageKind.TERM, tax.key, g.term, str(n)), title,
                                partial(term_context, tax, g, name, chunks, n),
                                description=headlines(title, chunks[n - 1], t["colon"]))
+
+
+def _own_ids(html: str, prefix: str) -> str:
+    """A body's ids and the links to them, prefixed: two bodies on one page (the bilingual
+    view) both have a `fn-1`."""
+    html = re.sub(r'\bid="([^"]*)"', lambda m: f'id="{prefix}{m.group(1)}"', html)
+    return re.sub(r'\bhref="#([^"]*)"', lambda m: f'href="#{prefix}{m.group(1)}"', html)
 
 
 def headlines(lead: str, stories: Sequence[Story], colon: str, text: str = "") -> str:

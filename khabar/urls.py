@@ -93,6 +93,11 @@ class Urls:
         return f"/{lang}/404.html" if lang else "/404.html"
 
     @staticmethod
+    def bilingual(lang: str, slug: str) -> str:
+        """A translation beside its original."""
+        return f"/{lang}/articles/{slug}/bilingual/"
+
+    @staticmethod
     def search(lang: str) -> str:
         return f"/{lang}/search/"
 

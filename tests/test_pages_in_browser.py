@@ -33,7 +33,8 @@ KINDS = {
 # (name, path): "fa-home" is /fa/, "root-home" the language choice at /, "root-404" /404.html.
 PAGES = [(f"{lang}-{kind}", path.format(lang=lang))
          for lang in ("fa", "en") for kind, path in KINDS.items()]
-PAGES += [("root-home", "/"), ("root-404", "/404.html")]
+PAGES += [("root-home", "/"), ("root-404", "/404.html"),
+          ("en-bilingual", "/en/articles/haftar-turkey/bilingual/"), ("fa-search", "/fa/search/")]
 PAGE_IDS = [name for name, _ in PAGES]
 WIDTHS = (390, 1280)
 SCHEMES: tuple[Scheme, ...] = ("light", "dark")
@@ -191,5 +192,5 @@ def test_screenshots_of_every_page_kind(pages: Site) -> None:
         assert data.startswith(PNG_SIGNATURE), file_name
         shot_width = int.from_bytes(data[16:20], "big")  # IHDR width
         assert shot_width == int(file_name.split("-")[-2]), (file_name, shot_width)
-    assert len(expected) == len(PAGES) * len(COMBOS) == 72
+    assert len(expected) == len(PAGES) * len(COMBOS) == 80  # 20 pages, 2 widths, 2 schemes
     assert sorted(p.name for p in SHOTS.glob("*.png")) == sorted(expected)
