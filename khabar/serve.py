@@ -11,11 +11,18 @@ the build generation changes. Every build attempt, good or failed, is a new gene
 so a page also reloads to show a failed build's errors, and again when they are fixed.
 While the last build failed, HTML responses carry an overlay with the errors (escaped);
 the previous good output goes on being served underneath it.
+
+A base URL with a path (https://user.github.io/repo/) is served under that path, as its
+host will serve it: /repo/fa/ is the built fa/, / redirects to /repo/, and anything else
+outside /repo/ is not found (the site's root 404 page), so a link that forgot the path is
+as broken in the preview as it would be once deployed. The path is read from site.yaml
+before each build; a build that changes it moves the preview when its files are swapped in.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import queue
 import re
 import sys
@@ -29,17 +36,21 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from . import yamlsrc
 from .build import build
 from .cache import CACHE_DIR
 from .errors import KhabarError, MissingExtra
+from .sources import SITE_FILE
+from .urls import url_problem
 
 EVENTS = "/__khabar/events"
-WATCHED = ("content", "templates", "static", "i18n", "site.yaml")
+WATCHED = ("content", "templates", "static", "i18n", "images", "site.yaml")
 KEEPALIVE_S = 10.0
 
 _CLIENT = ("<script>/* khabar serve: live reload */(function(){\n"
-           'var gen=null,es=new EventSource("' + EVENTS + '");\n'
+           'var gen=null,es=new EventSource(%s);\n'
            "es.onmessage=function(e){if(gen===null){gen=e.data;}"
            "else if(e.data!==gen){location.reload();}};\n})();</script>")
 
@@ -58,6 +69,7 @@ class BuildState:
 
     generation: int = 0
     errors: tuple[str, ...] = ()
+    prefix: str = ""  # the path the served files were built for: "" or like "/repo"
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def publish(self, errors: tuple[str, ...]) -> None:
@@ -67,12 +79,15 @@ class BuildState:
             self.changed.notify_all()
 
     @contextmanager
-    def swapping(self) -> Iterator[None]:
+    def swapping(self, prefix: str | None = None) -> Iterator[None]:
         """Held while a good build replaces the files: no page is read half-way through,
-        and none of the new pages is served with the failed build's overlay."""
+        and none of the new pages is served with the failed build's overlay, nor under
+        another path than the one they were built for (`prefix`: None keeps it)."""
         with self.changed:
             yield
             self.errors = ()
+            if prefix is not None:
+                self.prefix = prefix
 
     def read(self, path: Path) -> tuple[bytes | None, tuple[str, ...]]:
         """A page and the errors to show on it, read together (None: no such file)."""
@@ -85,6 +100,10 @@ class BuildState:
     def snapshot(self) -> tuple[int, tuple[str, ...]]:
         with self.changed:
             return self.generation, self.errors
+
+    def served_prefix(self) -> str:
+        with self.changed:
+            return self.prefix
 
     def wait_past(self, generation: int, timeout: float) -> int:
         with self.changed:
@@ -117,27 +136,56 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def translate_path(self, path: str) -> str:
+        """The file for a URL path under the served prefix (outside it: no file)."""
+        inside = _inside(path.split("?", 1)[0].split("#", 1)[0],
+                         self.server.state.served_prefix())
+        if inside is None:
+            return str(Path(self.directory) / "__khabar_outside__" / "missing")
+        return super().translate_path(inside)
+
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == EVENTS:
-            self._events()
-        elif not self._html(body=True):
+        if not self._special(body=True) and not self._html(body=True):
             super().do_GET()
 
     def do_HEAD(self) -> None:
-        if not self._html(body=False):
+        if not self._special(body=False) and not self._html(body=False):
             super().do_HEAD()
+
+    def _special(self, *, body: bool) -> bool:
+        """The event stream, and / redirecting to the served path; False: neither."""
+        path = self.path.split("?", 1)[0].split("#", 1)[0]
+        prefix = self.server.state.served_prefix()
+        if path in (EVENTS, prefix + EVENTS):
+            if body:
+                self._events()
+            else:
+                self.send_response(HTTPStatus.OK)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+            return True
+        if prefix and path == "/":
+            self.send_response(HTTPStatus.FOUND)
+            self.send_header("Location", prefix + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        return False
 
     def _html(self, *, body: bool) -> bool:
         """Serve an HTML page with the reload script (and error overlay); False: not HTML."""
+        url_path = self.path.split("?", 1)[0].split("#", 1)[0]
+        prefix = self.server.state.served_prefix()
+        inside = _inside(url_path, prefix)
         path = Path(self.translate_path(self.path))
         status = HTTPStatus.OK
-        if path.is_dir():
-            if not self.path.split("?", 1)[0].endswith("/"):
+        if inside is not None and path.is_dir():
+            if not url_path.endswith("/"):
                 return False  # the stdlib redirects to the slash form
             path = path / "index.html"
         if not path.is_file():  # the language's own not-found page, as a host set up so
             status = HTTPStatus.NOT_FOUND  # would serve it (README: "Not found")
-            first = self.path.lstrip("/").split("/", 1)[0]
+            first = (inside or "").lstrip("/").split("/", 1)[0]
             own = Path(self.directory) / first / "404.html"
             path = own if _LANG_DIR.match(first) and own.is_file() \
                 else Path(self.directory) / "404.html"
@@ -146,7 +194,7 @@ class _Handler(SimpleHTTPRequestHandler):
         page, errors = self.server.state.read(path)
         if page is None:  # not built (yet), or swapped away between the checks
             page = b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-        data = inject(page, errors)
+        data = inject(page, errors, prefix + EVENTS)
         self.send_response(status)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -175,9 +223,36 @@ class _Handler(SimpleHTTPRequestHandler):
             pass
 
 
-def inject(page: bytes, errors: tuple[str, ...]) -> bytes:
-    """The page as served: reload script, plus the error overlay while the build fails."""
-    extra = _CLIENT
+def _inside(path: str, prefix: str) -> str | None:
+    """A URL path with the served prefix taken off ("/repo/fa/" -> "/fa/"), or None when
+    it lies outside the prefix. Compared as sent: Khabar writes the prefix exactly as
+    base_url spells it, escapes and all."""
+    if not prefix:
+        return path
+    if path == prefix:
+        return "/"  # a folder without its slash: the stdlib redirects to prefix + "/"
+    return path[len(prefix):] if path.startswith(prefix + "/") else None
+
+
+def base_path(site: Path, default: str = "") -> str:
+    """The path of site.yaml's base_url without its last slash ("" for a site at the
+    root of its host, "/repo" for https://user.github.io/repo/): where the preview serves
+    the site. Read leniently: while site.yaml cannot be read, or its base_url is not
+    valid, `default` (the build reports the problem)."""
+    try:
+        data = yamlsrc.load((site / SITE_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yamlsrc.YamlSyntaxError):
+        return default
+    value = data.get("base_url") if isinstance(data, dict) else None
+    if not isinstance(value, str) or url_problem(value) is not None:
+        return default
+    return urlsplit(value).path.rstrip("/")
+
+
+def inject(page: bytes, errors: tuple[str, ...], events: str = EVENTS) -> bytes:
+    """The page as served: reload script, plus the error overlay while the build fails.
+    `events`: the address of the event stream (under the served prefix)."""
+    extra = _CLIENT % json.dumps(events)  # base_url allows no < > or quotes
     if errors:
         extra = _OVERLAY % html.escape("\n".join(errors)) + extra
     data = extra.encode()
@@ -189,12 +264,13 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
           ready: Callable[[str], None] | None = None,
           stop: threading.Event | None = None) -> int:
     """Serve until Ctrl-C or `stop` is set; 0 then, whatever the builds did meanwhile.
+    `ready` is called with the site's address (under base_url's path) once it is served.
 
     Refuses to start without watchfiles (the serve extra): a preview that silently never
     rebuilds is worse than none."""
     require_watchfiles()
     stop = stop or threading.Event()
-    state = BuildState()
+    state = BuildState(prefix=base_path(site))
     # Not SITE/_site: the served build has the local address as base_url and maybe drafts,
     # and must never be deployed. Kept in the cache folder, so a restart rebuilds little.
     out = site / CACHE_DIR / "serve"
@@ -203,7 +279,7 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
     except OSError as exc:
         print(f"khabar: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    url = f"http://{host}:{server.server_address[1]}/"
+    origin = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                               name="khabar-serve", daemon=True)
     batches: queue.Queue[set[str]] = queue.Queue()
@@ -211,8 +287,9 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
                                name="khabar-watch", daemon=True)
     try:
         watcher.start()  # before the first build: an edit made while it runs is not lost
-        _rebuild(site, out, url, drafts, state)
+        _rebuild(site, out, origin, drafts, state)
         thread.start()
+        url = origin + state.served_prefix() + "/"
         print(f"khabar: serving {site} at {url} (Ctrl-C to stop)", flush=True)
         if ready is not None:
             ready(url)
@@ -226,7 +303,10 @@ def serve(site: Path, port: int = 8000, drafts: bool = False, *, host: str = "12
             names = sorted({Path(p).name for p in changed})
             print(f"khabar: changed: {', '.join(names[:5])}"
                   + (f" and {len(names) - 5} more" if len(names) > 5 else ""), flush=True)
-            _rebuild(site, out, url, drafts, state)
+            _rebuild(site, out, origin, drafts, state)
+            if origin + state.served_prefix() + "/" != url:  # base_url's path changed
+                url = origin + state.served_prefix() + "/"
+                print(f"khabar: now serving at {url}", flush=True)
     except KeyboardInterrupt:
         print("\nkhabar: stopped", flush=True)
     finally:
@@ -249,12 +329,15 @@ def require_watchfiles() -> None:
                            "not installed", "pip install 'khabar[serve]'") from None
 
 
-def _rebuild(site: Path, out: Path, url: str, drafts: bool, state: BuildState) -> None:
-    """One build; its errors go to the terminal and, through `state`, to the browser."""
+def _rebuild(site: Path, out: Path, origin: str, drafts: bool, state: BuildState) -> None:
+    """One build, for the local `origin` and base_url's path; its errors go to the
+    terminal and, through `state`, to the browser."""
     t0 = time.perf_counter()
     errors: tuple[str, ...] = ()
+    prefix = base_path(site, default=state.served_prefix())
     try:
-        result = build(site, out, base_url=url, drafts=drafts, swap_guard=state.swapping())
+        result = build(site, out, base_url=origin + prefix + "/", drafts=drafts,
+                       swap_guard=state.swapping(prefix))
     except KhabarError as exc:
         errors = tuple(d.format() for d in exc.diagnostics)
     except Exception:  # a bug in Khabar must not stop the server either

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from .config import SiteConfig
 from .content import Article, ImageRef, Source, Translation, body_of
@@ -85,6 +87,7 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...], bodies: Bodies,
              pictures: Mapping[str, Picture] | None = None) -> dict[str, tuple[Story, ...]]:
     """Every language's stories, newest first; `pictures`: the local images, inspected."""
     pictures = pictures or {}
+    prefix = urlsplit(config.base_url).path.rstrip("/")
     by_key = {(a.lang, a.slug): a for a in articles}
     out: dict[str, tuple[Story, ...]] = {}
     for language in config.languages:
@@ -94,7 +97,7 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...], bodies: Bodies,
             if a.lang != lang:
                 continue
             chain = _chain(a, by_key)
-            stories.append(replace(_story(chain, lang, language.dir, bodies),
+            stories.append(replace(_story(chain, lang, language.dir, bodies, prefix),
                                    image=_image_of(chain, pictures)))
         if language.translate_from:
             have = {s.slug for s in stories}
@@ -125,7 +128,18 @@ def _source_of(chain: tuple[Article, ...]) -> Source | None:
     return next((_source(a.source, a.lang) for a in chain if a.source is not None), None)
 
 
-def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies) -> Story:
+_SITE_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")/(?!/)')
+
+
+def site_links(html: str, prefix: str) -> str:
+    """A body's links written from the site's root (`/fa/articles/x/`) under the site's
+    path (`/repo/fa/articles/x/`): bodies are rendered, and cached, without the base URL,
+    and such a link means this site, wherever it is published."""
+    return _SITE_LINK.sub(lambda m: f"{m.group(1)}{prefix}/", html) if prefix else html
+
+
+def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies,
+           prefix: str = "") -> Story:
     a, origin = chain[0], chain[1] if len(chain) > 1 else None
     meta = origin or a  # what it was translated from: its "original" link and staleness
     rendered = bodies.render(a, direction)
@@ -137,7 +151,8 @@ def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies
     summary = a.summary or shorten(rendered.first_paragraph)
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
                  title=in_script_of(a.title, lang), summary=in_script_of(summary, lang),
-                 html=rendered.html, date=_date(meta), updated=_updated(chain),
+                 html=site_links(rendered.html, prefix), date=_date(meta),
+                 updated=_updated(chain),
                  kind=meta.kind, terms=meta.terms, source=_source_of(chain),
                  translation=a.translation, original_lang=meta.lang, path=a.path,
                  author=next((in_script_of(x.author, lang) for x in chain if x.author), ""))

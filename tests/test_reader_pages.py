@@ -156,3 +156,23 @@ def test_also_gregorian_must_be_true_or_false(mini_site: Path, tmp_path: Path) -
     with pytest.raises(KhabarError) as caught:
         build(mini_site, tmp_path / "out")
     assert "also_gregorian: must be true or false" in str(caught.value)
+
+
+def test_a_body_link_from_the_sites_root_keeps_the_sites_path(mini_site: Path,
+                                                               tmp_path: Path) -> None:
+    """The mini site lives under /briefing/: `/fa/articles/…` in a body means the site's
+    page, there, on the page and in the feeds."""
+    write(mini_site / "content" / "news" / "links.fa.md", """
+        ---
+        title: پیوندها
+        date: 2024-11-25T08:00
+        countries: [libya]
+        ---
+        نگاه کنید به [گفتگوها](/fa/articles/oslo-talks/) و [پیوند دیگر](//cdn.example/x).
+        """)
+    out = tmp_path / "out"
+    build(mini_site, out)
+    hrefs = page(out, "/fa/articles/links/").xpath("//div[@class='body']//a/@href")
+    assert hrefs == ["/briefing/fa/articles/oslo-talks/", "//cdn.example/x"]
+    feed = (out / "fa" / "feed.xml").read_text(encoding="utf-8")
+    assert "https://news.example.net/briefing/fa/articles/oslo-talks/" in feed
