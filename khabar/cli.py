@@ -26,6 +26,7 @@ COMMAND_HELP = {
     "check": "validate everything, write nothing",
     "serve": "build, serve on 127.0.0.1 and rebuild on change",
     "models": "list or install offline translation models",
+    "tags": "suggest the countries and actors articles name but do not tag",
 }
 COMMANDS = tuple(COMMAND_HELP)
 DEFAULT_PORT = 8000
@@ -121,12 +122,19 @@ def parser() -> argparse.ArgumentParser:
 
     t = command("translate")
     t.add_argument("--to", dest="to_lang", metavar="LANG", help="only this target language")
-    t.add_argument("--dry-run", action="store_true", help="say what would be done")
+    t.add_argument("--dry-run", action="store_true",
+                   help="say what would be done, and how many sentences would reach the model")
     t.add_argument("--force", action="store_true",
                    help="retranslate machine translations even when current")
-    t.add_argument("--export-tmx", type=Path, metavar="FILE",
-                   help="write the translation memory as TMX 1.4 for human translators, "
-                   "and do nothing else")
+    only = t.add_mutually_exclusive_group()
+    only.add_argument("--export-tmx", type=Path, metavar="FILE",
+                      help="write the translation memory as TMX 1.4 for human translators, "
+                      "and do nothing else")
+    only.add_argument("--accept", type=Path, nargs="+", metavar="PATH",
+                      help="after checking these translations against their originals: "
+                      "record each as translating the original as it is now "
+                      "(source_sha256) and reviewed, and do nothing else (with --dry-run: "
+                      "say so, write nothing)")
 
     command("check")
 
@@ -135,6 +143,21 @@ def parser() -> argparse.ArgumentParser:
                    help="the port to listen on, on 127.0.0.1 only; 0 picks a free one "
                    "(default: %(default)s)")
     s.add_argument("--drafts", action="store_true", help="include drafts")
+
+    tg = command("tags")
+    tsub = tg.add_subparsers(dest="tags_command", metavar="ACTION", required=True)
+    sug = tsub.add_parser("suggest", allow_abbrev=False,
+                          help="list the declared terms each article names but does not tag",
+                          description="list, per original article, the countries and actors "
+                          "its title, summary or body names (by a name or alias in its "
+                          "language) that its front matter does not tag, with the line")
+    sug.add_argument("paths", type=Path, nargs="*", metavar="PATH",
+                     help="only these articles, or the articles under these folders")
+    sug.add_argument("--apply", action="store_true",
+                     help="add the suggested tags to each article's front matter (only "
+                     "those lines change)")
+    sug.add_argument("--site", type=site_folder, default=argparse.SUPPRESS,
+                     help="the site folder, holding site.yaml (default: the current folder)")
 
     m = command("models", site=False)
     site_help = ("the site folder (default: the current folder): `models list` also shows "
@@ -225,6 +248,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _tags(site: Path, paths: list[Path], apply: bool) -> int:
+    from . import config as config_stage
+    from . import content, tags
+    cfg = config_stage.load(site)
+    found = tags.suggest(cfg, content.load(cfg), paths or None)
+    for s in found:
+        m = s.mention
+        print(f"{s.path}:{m.line}: {m.taxonomy}: {m.term} (\"{m.text}\")")
+    if apply and found:
+        changed = tags.apply(found)
+        print(f"tagged {_count(len(found), 'term', 'terms')} in "
+              f"{_count(len(changed), 'article', 'articles')}")
+    elif not found:
+        print("no untagged mentions")
+    return 0
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -250,13 +290,22 @@ def _run(args: argparse.Namespace) -> int:
         result = check(site)
         for warning in result.warnings:
             print(warning.format(), file=sys.stderr)
-        warned = f", {_count(len(result.warnings), 'warning', 'warnings')}" \
-            if result.warnings else ""
+        from . import config as config_stage
+        from . import content, tags
+        cfg = config_stage.load(site)
+        notes = tags.notes(cfg, content.load(cfg))
+        for note in notes:
+            print(note.format(), file=sys.stderr)
+        count = len(result.warnings) + len(notes)
+        warned = f", {_count(count, 'warning', 'warnings')}" if count else ""
         print(f"ok: {_count(result.stories, 'story', 'stories')}, "
               f"{_count(result.pages, 'page', 'pages')}{warned}")
         return 0
     if args.command == "translate":
         from .translate.command import export_tmx, translate_site
+        if args.accept is not None:
+            from .translate.accept import accept
+            return accept(site, args.accept, sys.stdout, dry_run=args.dry_run)
         if args.export_tmx is not None:
             return export_tmx(site, args.export_tmx)
         return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
@@ -265,6 +314,8 @@ def _run(args: argparse.Namespace) -> int:
         from .translate.command import models_command
         return models_command(args.models_command, getattr(args, "file", None),
                               getattr(args, "to_code", None), site=getattr(args, "site", None))
+    if args.command == "tags":
+        return _tags(site, args.paths, args.apply)
     if args.command == "serve":
         from .serve import serve
         return serve(site, port=args.port, drafts=args.drafts)

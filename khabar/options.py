@@ -179,6 +179,11 @@ FRONT_MATTER: tuple[Option, ...] = (
     Option("translation.status", "`machine` or `reviewed`", "machine",
            "`reviewed`: a person checked it; `khabar translate` never overwrites it",
            choices=("machine", "reviewed")),
+    Option("translation.chain", "list", NONE,
+           "in a translation of a translation (French from English): each translation the "
+           "text went through, back to the original, with its lang, sha256, from, "
+           "source_sha256, engine, model, status and state (current, stale, edited); "
+           "written by `khabar translate`"),
     Option("translation.output_sha256", "64 hex digits", NONE,
            "the hash of the text `khabar translate` wrote: a machine translation whose text "
            "no longer matches was edited by a person and is kept"),

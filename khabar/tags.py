@@ -56,6 +56,21 @@ def suggest(config: SiteConfig, articles: Iterable[Article],
     return out
 
 
+def notes(config: SiteConfig, articles: Sequence[Article]) -> list[Diagnostic]:
+    """`check`'s warnings: each untagged mention (on its line), each declared term no
+    article tags (in site.yaml)."""
+    out = [Diagnostic(s.path, s.mention.line, f"names {s.mention.taxonomy}: {s.mention.term} "
+                      f"(\"{s.mention.text}\") but does not tag it",
+                      f"add {s.mention.term} to {s.mention.taxonomy}: in its front matter, or "
+                      "run `khabar tags suggest --apply`", "warning")
+           for s in suggest(config, articles)]
+    shown = display_path(config.root / "site.yaml")
+    out += [Diagnostic(shown, None, f"taxonomies.{tax}.terms.{slug}: no article tags it",
+                       "tag an article with it, or remove it from site.yaml", "warning")
+            for tax, slug in unused_terms(config, articles)]
+    return out
+
+
 def unused_terms(config: SiteConfig, articles: Iterable[Article]) -> list[tuple[str, str]]:
     """(taxonomy, term) declared in site.yaml that no article tags."""
     used = {(key, slug) for a in articles for key, slugs in a.terms.items() for slug in slugs}

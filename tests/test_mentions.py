@@ -3,11 +3,12 @@ on a small hand-labelled set (tests/data/mentions.yaml) for precision and recall
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, write
+from conftest import ROOT, Run, write
 
 from khabar import config as config_stage
 from khabar import content
@@ -108,3 +109,21 @@ def test_unused_terms_are_the_declared_ones_no_article_tags(mini_site: Path) -> 
     tagged = {(k, s) for a in content.load(cfg) for k, ss in a.terms.items() for s in ss}
     declared = {(t.key, s) for t in cfg.taxonomies for s in t.terms}
     assert set(unused) == declared - tagged and ("countries", "iran") in unused
+
+
+def test_the_tags_command_and_checks_warnings(mini_site: Path,
+                                              cli: Callable[..., Run]) -> None:
+    path = write_article(mini_site, "talks", "countries: [libya]\n", "لیبی و ترکیه.")
+    run = cli("tags", "suggest", "--site", mini_site)
+    assert run.code == 0 and run.out.strip().endswith(
+        'content/news/talks.fa.md:6: countries: turkey ("ترکیه")'), run.out
+    check = cli("check", "--site", mini_site)
+    assert check.code == 0
+    assert any(line.endswith("content/news/talks.fa.md:6: warning: names countries: turkey "
+                             '("ترکیه") but does not tag it (hint: add turkey to countries: '
+                             "in its front matter, or run `khabar tags suggest --apply`)")
+               for line in check.err.splitlines()), check.err
+    applied = cli("tags", "suggest", "--apply", "--site", mini_site, str(path))
+    assert applied.code == 0 and "tagged 1 term in 1 article" in applied.out
+    assert "countries: [libya, turkey]" in path.read_text(encoding="utf-8")
+    assert "no untagged mentions" in cli("tags", "suggest", "--site", mini_site).out

@@ -160,7 +160,8 @@ def test_memory_is_keyed_by_model(site: Path) -> None:
     assert other.calls > 0
     with TranslationMemory.open(site / MEMORY_FILE) as memory:
         models = {model for model, _count in memory.stats().per_model}
-        assert models == {"counting-fa_en 1 #test", "another model"}
+        # each model's sentences apart; the reviewed haftar-turkey.en.md's under its own key
+        assert models == {"counting-fa_en 1 #test", "another model", "human fa→en"}
 
 
 def test_reviewed_is_never_overwritten_and_reported_stale(site: Path) -> None:

@@ -1,4 +1,5 @@
-"""`khabar translate` and `khabar models`: plan, translate in one batch, write atomically."""
+"""`khabar translate` and `khabar models`: plan, take what the memory has, translate the
+rest in batches, and write each article atomically as soon as its sentences are done."""
 
 from __future__ import annotations
 
@@ -21,11 +22,15 @@ import yaml
 from .. import __version__, content, frontmatter, text, yamlsrc
 from .. import config as config_stage
 from ..config import SiteConfig
-from ..errors import CommandError, Diagnostic, KhabarError
+from ..errors import CommandError, Diagnostic, KhabarError, display_path
+from . import chain, workspace
 from .engine import INSTALL_HINT, ModelMissing, Translator
+from .memory import HUMAN, TranslationMemory, human_key
+from .memory import normalise_source as normalise
 from .models import require_translate_extra
 from .plan import (
     EDITED,
+    REVIEWED,
     STALE_REVIEWED,
     TRANSLATE,
     Job,
@@ -34,7 +39,9 @@ from .plan import (
     picture_words,
 )
 from .report import Progress, Summary, print_summary, tally
-from .routes import SiteRoutes, describe_engine, list_models, pivot_hint
+from .routes import LazyEngine, SiteRoutes, describe_engine, list_models, pivot_hint
+from .split import join, split_sentences
+from .tmx import Placeholder, placeholders_in
 
 MEMORY_FILE = "translation-memory.sqlite"
 CHUNK = 256  # sentences per model call: big enough to batch well, small enough to report
@@ -50,7 +57,11 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
                    out: TextIO | None = None, err: TextIO | None = None) -> int:
     """Translate what is missing or stale into every target language (or `to_lang`), each
     with its own model or a chain through a pivot; 0 on success, 1 when a language that
-    has work to do has no model (one line each, and nothing is translated)."""
+    has work to do has no model (one line each, and nothing is translated).
+
+    Each article is written as soon as all its sentences are translated. A language
+    translated from another that this run writes (French from English) comes after it,
+    and is planned again from what was written."""
     out, err = out or sys.stdout, err or sys.stderr
     config = config_stage.load(site)
     if to_lang is not None and not any(
@@ -63,38 +74,163 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
     routes = SiteRoutes(engine)
     jobs = decide(config, articles, to_lang=to_lang, force=force, direct_model=routes.direct)
     todo = [j for j in jobs if j.action == TRANSLATE]
-    summary = tally(jobs)
-    order = {lang.code: i for i, lang in enumerate(config.languages)}
-    pairs = sorted({(j.source.lang, j.target_lang) for j in todo},
-                   key=lambda pair: (order[pair[1]], pair[0]))
+    targets = _targets(config, to_lang)
+    pairs = [pair for pair in targets if any((j.source.lang, j.target_lang) == pair
+                                             for j in todo)]
     if dry_run:
-        for j in jobs:
-            if j.action in (TRANSLATE, STALE_REVIEWED, EDITED):
-                verb = "translate" if j.action == TRANSLATE else "keep"
-                print(f"would {verb} {_target_path(j, config.root)} ({j.reason})", file=out)
-        for pair in pairs:
-            print(f"{pair[1]} from {pair[0]}: {routes.plan(pair)}", file=out)
-        print_summary(summary, out, dry_run=True, pending=len(todo))
-        return 0
+        return _dry_run(config, articles, jobs, pairs, routes, out, err)
     if todo:
         problems = [line for line in map(routes.problem, pairs) if line]
         if problems:
             for line in problems:
                 print(f"khabar: error: {line}", file=err)
             return 1
-        for pair in pairs:
+    with workspace.lock(config.content_dir):
+        removed = workspace.remove_stale_temp_files(config.content_dir)
+        if removed:
+            print(f"removed {len(removed)} temporary file(s) left by an interrupted run: "
+                  f"{', '.join(display_path(p) for p in removed)}", file=err)
+        return _translate(config, articles, jobs, targets, routes, force, out, err)
+
+
+def _targets(config: SiteConfig, to_lang: str | None) -> list[tuple[str, str]]:
+    """(from, to) per target language, a language after the one it is translated from
+    when that is a target too (French from English after English), else in site order."""
+    source_of = {lang.code: lang.translate_from for lang in config.languages
+                 if lang.translate_from}
+
+    def depth(code: str) -> int:
+        seen = {code}
+        n = 0
+        while (code := source_of.get(code) or "") in source_of and code not in seen:
+            seen.add(code)
+            n += 1
+        return n
+
+    order = {lang.code: i for i, lang in enumerate(config.languages)}
+    codes = [c for c in source_of if to_lang is None or c == to_lang]
+    return [(source_of[c], c) for c in sorted(codes, key=lambda c: (depth(c), order[c]))]
+
+
+def _translate(config: SiteConfig, articles: Sequence[content.Article], jobs: list[Job],
+               targets: Sequence[tuple[str, str]], routes: SiteRoutes, force: bool,
+               out: TextIO, err: TextIO) -> int:
+    stats = Summary()
+    final: list[Job] = []
+    written: set[str] = set()  # languages this run wrote files in
+    reviewed = [j for j in jobs if j.action == REVIEWED]
+    if not any(j.action == TRANSLATE for j in jobs) and not reviewed:
+        print_summary(tally(jobs), out, dry_run=False, pending=0)
+        return 0
+    with TranslationMemory.open(config.root / MEMORY_FILE) as memory:
+        take_reviewed(memory, reviewed, config)
+        for pair in targets:
+            if pair[0] in written:  # its source files changed: plan it again
+                articles = content.load(config, include_drafts=True)
+                lang_jobs = decide(config, articles, to_lang=pair[1], force=force,
+                                   direct_model=routes.direct)
+            else:
+                lang_jobs = [j for j in jobs if j.target_lang == pair[1]]
+            final += lang_jobs
+            lang_todo = [j for j in lang_jobs if j.action == TRANSLATE]
+            if not lang_todo:
+                continue
+            problem = routes.problem(pair)
+            if problem:
+                print(f"khabar: error: {problem}", file=err)
+                return 1
+            pair_engine = routes.lazy(pair)
+            print(f"{pair[1]} from {pair[0]}: {describe_engine(pair_engine)}", file=out)
+            by_key = {(a.lang, a.slug): a for a in articles}
+            before = len(stats.translated)
             try:
-                pair_engine = engine or routes.load(pair)
+                _run(lang_todo, pair_engine, config, stats, err, memory, by_key)
             except ModelMissing as exc:  # e.g. a package folder without its model.bin
                 message, _, hint = str(exc).partition("; ")
                 print(f"khabar: error: {message} (hint: {hint or 'run: ' + INSTALL_HINT})",
                       file=err)
                 return 1
-            print(f"{pair[1]} from {pair[0]}: {describe_engine(pair_engine)}", file=out)
-            _run([j for j in todo if (j.source.lang, j.target_lang) == pair], pair_engine,
-                 config, summary, err)
+            if len(stats.translated) > before:
+                written.add(pair[1])
+    summary = tally(final)
+    summary.translated, summary.sentences = stats.translated, stats.sentences
+    summary.from_memory, summary.by_model = stats.from_memory, stats.by_model
     print_summary(summary, out, dry_run=False, pending=0)
     return 0
+
+
+def take_reviewed(memory: TranslationMemory, reviewed: Sequence[Job], config: SiteConfig) -> int:
+    """Put the sentence pairs of reviewed, current translations into the memory, under
+    `human FROM→TO` (read once per version of both files); how many pairs were added."""
+    from .human import review_digest, reviewed_pairs
+    added = 0
+    for job in reviewed:
+        if job.existing is None or memory.has_reviewed(review_digest(job, config)):
+            continue
+        got = reviewed_pairs(job, config)
+        languages = (job.source.lang, job.target_lang)
+        added += memory.store_many(human_key(*languages), got.pairs, languages=languages,
+                                   origin=HUMAN)
+        memory.store_markup(got.markup)
+        memory.mark_reviewed(got.digest)
+    return added
+
+
+def _dry_run(config: SiteConfig, articles: Sequence[content.Article], jobs: Sequence[Job],
+             pairs: Sequence[tuple[str, str]], routes: SiteRoutes, out: TextIO,
+             err: TextIO) -> int:
+    """What a run would do, and how many sentences would reach the model; writes nothing
+    (the memory is read, not even its hit counts change)."""
+    from .human import reviewed_pairs
+    root = config.root
+    for j in jobs:
+        if j.action in (TRANSLATE, STALE_REVIEWED, EDITED):
+            verb = "translate" if j.action == TRANSLATE else "keep"
+            print(f"would {verb} {_target_path(j, root)} ({j.reason})", file=out)
+    by_key = {(a.lang, a.slug): a for a in articles}
+    totals = [0, 0]
+    path = root / MEMORY_FILE
+    memory = TranslationMemory.open_readonly(path) if path.is_file() else None
+    try:
+        for pair in pairs:
+            print(f"{pair[1]} from {pair[0]}: {routes.plan(pair)}", file=out)
+            todo = [j for j in jobs if (j.source.lang, j.target_lang) == pair
+                    and j.action == TRANSLATE]
+            _warn_chains(todo, by_key, root, err)
+            keys = list(_prepare(todo, config)[1])
+            human = {normalise(s) for j in jobs if j.action == REVIEWED
+                     and (j.source.lang, j.target_lang) == pair
+                     for s, _t in reviewed_pairs(j, config).pairs}
+            known = {k for k in keys if k in human}
+            identity = routes.identity(pair)
+            if memory is not None:
+                rest = [k for k in keys if k not in known]
+                known |= memory.peek_many(human_key(*pair), rest)
+                if identity is not None:
+                    known |= memory.peek_many(identity, [k for k in rest if k not in known])
+            print(f"{pair[1]} from {pair[0]}: {len(keys)} sentence(s): {len(known)} from "
+                  f"memory, {len(keys) - len(known)} to the model", file=out)
+            totals[0] += len(keys)
+            totals[1] += len(known)
+    finally:
+        if memory is not None:
+            memory.close()
+    summary = tally(jobs)
+    summary.sentences, summary.from_memory = totals
+    summary.by_model = totals[0] - totals[1]
+    print_summary(summary, out, dry_run=True,
+                  pending=sum(1 for j in jobs if j.action == TRANSLATE))
+    return 0
+
+
+def _warn_chains(todo: Sequence[Job], by_key: dict[tuple[str, str], content.Article],
+                 root: Path, err: TextIO) -> None:
+    """One line per file translated from a translation that is stale or hand-edited."""
+    for job in todo:
+        line = chain.warning(display_path(_target_path(job, root)),
+                             chain.chain_of(job.source, by_key))
+        if line:
+            print(line, file=err)
 
 
 @dataclass
@@ -113,13 +249,15 @@ class _Prepared:
     body_units: list[_Unit]
     sentence_count: int
     image_units: dict[str, _Unit]  # the picture's alt and caption, to be translated too
+    markup: list[tuple[str, tuple[Placeholder, ...]]]  # per body sentence with placeholders
 
 
-def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: Summary,
-         err: TextIO) -> None:
-    from .memory import TranslationMemory, normalise_source
+def _prepare(todo: Sequence[Job], config: SiteConfig
+             ) -> tuple[list[_Prepared], dict[str, str]]:
+    """Each article cut into units and sentences, and the run's unique sentences in
+    article order, so articles complete one after another: keyed normalised (as the
+    memory keys them), as the model reads them (in their language's letters)."""
     from .segment import segment
-    from .split import join, split_sentences
 
     def unit(value: str) -> _Unit:
         return _Unit([s for s in split_sentences(value) if s.strip()])
@@ -130,55 +268,88 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
         doc = segment(content.body_of(job.source), config.markdown.extensions,
                       extension_configs=config.markdown.extension_configs)
         body_units = [unit(u) for u in doc.units]
+        markup = [(s, m) for u, bu in zip([u for u in doc.inline if u.translatable],
+                                           body_units, strict=True)
+                  for s in bu.sentences if (m := placeholders_in(s, u.tokens))]
         title = unit(job.source.title)
         summ = unit(job.source.summary) if job.source.summary else None
         image = job.source.image
         image_units = {key: unit(getattr(image, key)) for key in IMAGE_WORDS
                        if image is not None and getattr(image, key)}
-        count = sum(len(u.sentences) for u in [title, *( [summ] if summ else []), *body_units,
+        count = sum(len(u.sentences) for u in [title, *([summ] if summ else []), *body_units,
                                                  *image_units.values()])
-        prepared.append(_Prepared(job, title, summ, doc, body_units, count, image_units))
-
-    # unique sentences in article order, so articles complete one after another; the model
-    # reads each as written (in its language's letters), the memory keys it normalised
+        prepared.append(_Prepared(job, title, summ, doc, body_units, count, image_units,
+                                  markup))
     as_written: dict[str, str] = {}
     for p in prepared:
         for u in _units(p):
             for s in u.sentences:
-                as_written.setdefault(normalise_source(s),
+                as_written.setdefault(normalise(s),
                                       text.in_script_of(text.clean_line(s), p.job.source.lang))
+    return prepared, as_written
+
+
+def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: Summary,
+         err: TextIO, memory: TranslationMemory,
+         by_key: dict[tuple[str, str], content.Article]) -> None:
+    """Translate the jobs of one language pair: the memory first (a person's reviewed
+    sentences before the model's), then the model in chunks, each article written as soon
+    as its last sentence is translated."""
+    pair = (todo[0].source.lang, todo[0].target_lang)
+    _warn_chains(todo, by_key, config.root, err)
+    prepared, as_written = _prepare(todo, config)
     keys = list(as_written)
     summary.sentences += len(keys)
-    root = config.root
-    with TranslationMemory.open(root / MEMORY_FILE) as memory:
-        known = memory.lookup_many(engine.identity, keys)
-        summary.from_memory += len(known)
-        missing = [k for k in keys if k not in known]
-        position = {k: i for i, k in enumerate(missing)}
-        finished_at = sorted(max((position.get(normalise_source(s), -1) for u in _units(p)
-                                  for s in u.sentences), default=-1) for p in prepared)
-        progress = Progress(len(missing), len(prepared), err)
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start:start + CHUNK]
-            results = engine.translate([as_written[k] for k in chunk])
-            memory.store_many(engine.identity, zip(chunk, results, strict=True))
-            known.update(zip(chunk, results, strict=True))
-            progress.advance(len(chunk), bisect.bisect_left(finished_at, start + len(chunk)))
-        if missing:
-            progress.finish()
-        summary.by_model += len(missing)
+    memory.store_markup(m for p in prepared for m in p.markup)
+    known: dict[str, str] = memory.lookup_many(human_key(*pair), keys)
+    known.update(memory.lookup_many(engine.identity, [k for k in keys if k not in known]))
+    summary.from_memory += len(known)
+    missing = [k for k in keys if k not in known]
+    if missing and isinstance(engine, LazyEngine):
+        engine.load()  # a broken package is one error line before anything is written
+    position = {k: i for i, k in enumerate(missing)}
+    # the position of each article's last sentence to translate (-1: all in the memory)
+    last = [max((position.get(normalise(s), -1) for u in _units(p) for s in u.sentences),
+                default=-1) for p in prepared]
+    queue = sorted(range(len(prepared)), key=lambda i: (last[i], i))
+    finished_at = sorted(last)
+    done = 0
 
+    def write_finished(translated: int) -> None:
+        nonlocal done
+        while done < len(queue) and last[queue[done]] < translated:
+            _write_article(prepared[queue[done]], known, engine, config, summary, by_key)
+            done += 1
+
+    write_finished(0)
+    progress = Progress(len(missing), len(prepared), err)
+    for start in range(0, len(missing), CHUNK):
+        chunk = missing[start:start + CHUNK]
+        results = engine.translate([as_written[k] for k in chunk])
+        memory.store_many(engine.identity, zip(chunk, results, strict=True), languages=pair)
+        known.update(zip(chunk, results, strict=True))
+        summary.by_model += len(chunk)
+        progress.advance(len(chunk), bisect.bisect_left(finished_at, start + len(chunk)))
+        write_finished(start + len(chunk))
+    if missing:
+        progress.finish()
+
+
+def _write_article(p: _Prepared, known: dict[str, str], engine: Translator,
+                   config: SiteConfig, summary: Summary,
+                   by_key: dict[tuple[str, str], content.Article]) -> None:
     def render_unit(u: _Unit) -> str:
-        return join(known[normalise_source(s)] for s in u.sentences)
+        return join(known[normalise(s)] for s in u.sentences)
 
-    for p in prepared:
-        new_title = text.clean_line(render_unit(p.title)) or p.job.source.slug
-        new_summary = text.clean_line(render_unit(p.summary)) if p.summary else None
-        body = p.document.render([render_unit(u) for u in p.body_units])
-        path = _target_path(p.job, root)
-        image_words = {key: text.clean_line(render_unit(u)) for key, u in p.image_units.items()}
-        _write_atomic(path, _compose(p.job, new_title, new_summary, body, engine, image_words))
-        summary.translated.append(str(path))
+    new_title = text.clean_line(render_unit(p.title)) or p.job.source.slug
+    new_summary = text.clean_line(render_unit(p.summary)) if p.summary else None
+    body = p.document.render([render_unit(u) for u in p.body_units])
+    path = _target_path(p.job, config.root)
+    image_words = {key: text.clean_line(render_unit(u)) for key, u in p.image_units.items()}
+    hops = chain.chain_of(p.job.source, by_key)
+    _write_atomic(path, _compose(p.job, new_title, new_summary, body, engine, image_words,
+                                 hops))
+    summary.translated.append(str(path))
 
 
 IMAGE_WORDS = ("alt", "caption")  # a credit names people and agencies: kept as written
@@ -196,9 +367,11 @@ def _target_path(job: Job, root: Path) -> Path:
 
 
 def _compose(job: Job, title: str, summary: str | None, body: str, engine: Translator,
-             image_words: dict[str, str] | None = None) -> str:
+             image_words: dict[str, str] | None = None,
+             hops: Sequence[chain.Hop] = ()) -> str:
     """The translated file: the source's metadata, the new text (the picture's alt and
-    caption too), and its provenance."""
+    caption too), and its provenance: for a translation of a translation, every hop back
+    to the original (`chain`)."""
     source_fm = _front_matter(job.source)
     fm: dict[str, Any] = {"title": title}
     if summary:
@@ -213,7 +386,7 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         picture = picture_words(str(fm["image"].get("alt") or ""),
                                 str(fm["image"].get("caption") or ""))
     body = body if body.endswith("\n") or not body else body + "\n"
-    provenance = {"translation": {
+    provenance: dict[str, dict[str, Any]] = {"translation": {
         "from": job.source.lang,
         "source_sha256": job.source.sha256,
         "engine": engine.engine_name,
@@ -221,11 +394,16 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         "status": "machine",
         "output_sha256": content_digest(title, summary, body, picture),
     }}
+    comments = ""
+    if hops and chain.structured():
+        provenance["translation"]["chain"] = [hop.record() for hop in hops]
+    elif hops:
+        comments = "".join(f"  {hop.comment()}\n" for hop in hops)
     head = yaml.dump(_Block(fm), Dumper=_FrontMatterDumper, allow_unicode=True,
                      sort_keys=False, width=1000, default_flow_style=None)
     tail = yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False, width=1000,
                           default_flow_style=False)
-    return f"---\n{head}{tail}---\n{body}"
+    return f"---\n{head}{tail}{comments}---\n{body}"
 
 
 class _Block(dict[str, Any]):
@@ -251,14 +429,18 @@ def _front_matter(article: content.Article) -> dict[str, Any]:
     return yamlsrc.plain(data) if isinstance(data, dict) else {}
 
 
-def _write_atomic(path: Path, data: str) -> None:
-    """Temp file in the same folder, fsync, rename: a crash leaves the old or the new file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def _write_atomic(path: Path, data: str | bytes) -> None:
+    """Temp file in the same folder, fsync, rename: a crash leaves the old or the new file
+    (and a temporary file, `.<name>.<random>.tmp`, that the next run removes). The file
+    keeps its permissions; a new one gets those the umask gives."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=workspace.TEMP_SUFFIX,
+                               dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, workspace.mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -267,7 +449,6 @@ def _write_atomic(path: Path, data: str) -> None:
 
 def export_tmx(site: Path, dest: Path, out: TextIO | None = None) -> int:
     """Write the site's translation memory as TMX for human translators."""
-    from .memory import TranslationMemory
     path = site / MEMORY_FILE
     if not path.is_file():
         raise KhabarError([Diagnostic(str(path), None, "no translation memory yet",

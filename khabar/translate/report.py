@@ -76,7 +76,8 @@ def tally(jobs: Sequence[Job]) -> Summary:
 def print_summary(s: Summary, out: TextIO, *, dry_run: bool, pending: int) -> None:
     """The last lines of a run, and each stale file a person has to update."""
     if dry_run:
-        print(f"would translate {pending} article(s); up to date {s.current}; "
+        print(f"would translate {pending} article(s): {s.sentences} sentences, "
+              f"{s.from_memory} from memory, {s.by_model} to the model; up to date {s.current}; "
               f"reviewed {s.reviewed}; stale reviewed {len(s.stale_reviewed)}; "
               f"edited by a person {len(s.edited)}", file=out)
         return

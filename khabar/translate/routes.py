@@ -31,6 +31,8 @@ from khabar.translate.engine import (
     ModelMissing,
     Translator,
     _version_key,
+    argos_version,
+    model_identity,
 )
 from khabar.translate.models import (
     TRANSLATE_EXTRA,
@@ -64,6 +66,14 @@ class Route:
     def model_name(self) -> str:
         """What provenance records: the engine's ``model_name`` for this route."""
         return PIVOT_ARROW.join(leg.name_version for leg in self.legs)
+
+    @property
+    def identity(self) -> str:
+        """The loaded engine's ``identity``, from the package files alone (no model is
+        loaded): the key of the translation memory."""
+        return PIVOT_ARROW.join(
+            f"{leg.name_version} {model_identity(leg.path)}" for leg in self.legs
+        )
 
     def describe(self) -> str:
         """E.g. "translate-fa_en 1.9 → translate-en_fr 1.9 (via en)"."""
@@ -202,6 +212,53 @@ def load_engine(
     return legs[0] if route.direct else PivotEngine(legs)
 
 
+class LazyEngine:
+    """A route's engine that loads its model(s) only when a sentence has to be translated:
+    its names and memory identity come from the package files, so a run whose sentences
+    are all in the translation memory never loads a model."""
+
+    def __init__(self, route: Route) -> None:
+        self.route = route
+        self._engine: Translator | None = None
+        self._identity: str | None = None
+
+    @property
+    def engine_name(self) -> str:
+        return f"argostranslate {argos_version()}"
+
+    @property
+    def model_name(self) -> str:
+        return self.route.model_name
+
+    @property
+    def identity(self) -> str:
+        if self._identity is None:
+            self._identity = self.route.identity
+        return self._identity
+
+    @property
+    def via(self) -> tuple[str, ...]:
+        return self.route.via
+
+    @property
+    def loaded(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def calls(self) -> int:
+        return self._engine.calls if self._engine is not None else 0
+
+    def load(self) -> Translator:
+        """The engine, loaded now if it was not; ModelMissing for an incomplete package."""
+        if self._engine is None:
+            legs = [ArgosEngine.from_path(leg.path) for leg in self.route.legs]
+            self._engine = legs[0] if self.route.direct else PivotEngine(legs)
+        return self._engine
+
+    def translate(self, sentences: Sequence[str]) -> list[str]:
+        return self.load().translate(sentences)
+
+
 def describe_engine(engine: Translator) -> str:
     """The model, or the chain of models and the pivot languages, an engine uses."""
     via: Sequence[str] = getattr(engine, "via", ())
@@ -263,6 +320,27 @@ class SiteRoutes:
     def load(self, pair: tuple[str, str]) -> Translator:
         """Load the pair's model, or each model of its chain."""
         return load_engine(*pair)
+
+    def lazy(self, pair: tuple[str, str]) -> Translator:
+        """The pair's engine, loaded only once a sentence needs a model (``problem`` has
+        said there is a route); a given engine as it is."""
+        if self.engine is not None:
+            return self.engine
+        route = self.route(pair)
+        if route is None:
+            raise ModelMissing(self.problem(pair) or f"nothing translates {pair[0]}→{pair[1]}")
+        return LazyEngine(route)
+
+    def identity(self, pair: tuple[str, str]) -> str | None:
+        """The memory key the pair's engine would use, without loading it; None when no
+        model would translate it (or the translate extra is missing)."""
+        if self.engine is not None:
+            return self.engine.identity
+        try:
+            route = self.route(pair)
+        except MissingExtra:
+            return None
+        return route.identity if route is not None else None
 
 
 def list_models(installed: Sequence[InstalledModel], site: Path, out: TextIO) -> None:
