@@ -94,6 +94,19 @@ def port(value: str) -> int:
     return number
 
 
+def threads(value: str) -> int:
+    """--threads: a whole number of at least 1."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a number of threads (hint: a whole number of at least 1, e.g. "
+            "--threads 4; leave it out to use every core)")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="khabar", description="Static bilingual news briefings.", allow_abbrev=False,
@@ -126,6 +139,15 @@ def parser() -> argparse.ArgumentParser:
                    help="say what would be done, and how many sentences would reach the model")
     t.add_argument("--force", action="store_true",
                    help="retranslate machine translations even when current")
+    t.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu",
+                   help="where the models run: cpu (default), cuda (an NVIDIA GPU), or auto "
+                   "(cuda when CTranslate2 finds a GPU, else cpu)")
+    t.add_argument("--threads", type=threads, metavar="N",
+                   help="CPU threads for the models (default: every core)")
+    t.add_argument("--report", type=Path, metavar="FILE",
+                   help="write a tab-separated table of every sentence the run wrote with "
+                   "the model's confidence (score, low, file, where, sentence, source), "
+                   "the weakest first (a dry run writes none)")
     only = t.add_mutually_exclusive_group()
     only.add_argument("--export-tmx", type=Path, metavar="FILE",
                       help="write the translation memory as TMX 1.4 for human translators, "
@@ -309,7 +331,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.export_tmx is not None:
             return export_tmx(site, args.export_tmx)
         return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
-                              force=args.force)
+                              force=args.force, device=args.device, threads=args.threads,
+                              report=args.report)
     if args.command == "models":
         from .translate.command import models_command
         return models_command(args.models_command, getattr(args, "file", None),

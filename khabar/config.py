@@ -10,7 +10,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import locales, yamlsrc
+from . import locales, text, yamlsrc
 from .dates import default_calendar
 from .errors import Collector, Diagnostic, KhabarError, display_path
 from .options import SITE, choices, default, keys_under
@@ -71,6 +71,14 @@ class MarkdownSettings:
 
 
 @dataclass(frozen=True)
+class TranslateSettings:
+    """What `khabar translate` flags: a sentence whose mean log probability per word
+    piece is below `low_confidence`."""
+
+    low_confidence: float = default(SITE, "translate.low_confidence")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     root: Path
     title: Mapping[str, str]
@@ -88,6 +96,10 @@ class SiteConfig:
     author: Mapping[str, str] = field(default_factory=dict)  # by language: the newsroom
     copyright: Mapping[str, str] = field(default_factory=dict)  # by language; may be empty
     hub: str = ""  # a WebSub hub's URL, or ""
+    # per (from, to) pair: source phrase -> target phrase, as written (`glossary:`)
+    glossary: Mapping[tuple[str, str], Mapping[str, str]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
+    translate: TranslateSettings = TranslateSettings()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -181,12 +193,15 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
         logo = ""
     markdown = _markdown(top, errors, shown)
     taxonomies = read_taxonomies(top, errors, shown, codes)
+    glossary = _glossary(top, errors, shown, languages)
+    translate = _translate(top, errors, shown)
     errors.raise_if_any()
     return SiteConfig(root=site_dir, title=title, description=description, base_url=base_url,
                       timezone=tz, default_language=first, languages=languages,
                       taxonomies=taxonomies, per_page=per_page, feeds=feeds,
                       markdown=markdown, home=home, logo=logo, author=author,
-                      copyright=copyright_, hub=hub)
+                      copyright=copyright_, hub=hub, glossary=glossary,
+                      translate=translate)
 
 
 def _feeds(top: Reader, errors: Collector, shown: str) -> FeedSettings:
@@ -258,6 +273,96 @@ def _markdown(top: Reader, errors: Collector, shown: str) -> MarkdownSettings:
         elif name not in names:
             names.append(name)
     return MarkdownSettings(tuple(names), configs)
+
+
+def _glossary(top: Reader, errors: Collector, shown: str, languages: tuple[Language, ...]
+              ) -> Mapping[tuple[str, str], Mapping[str, str]]:
+    """`glossary: {fa-en: {source phrase: target phrase}}`: per pair the site translates,
+    phrases of the source language and what they always become; every problem on its line."""
+    given = top.mapping("glossary", required=False)
+    if given is None:
+        return MappingProxyType({})
+    codes = [lang.code for lang in languages]
+    pairs = [(lang.translate_from, lang.code) for lang in languages if lang.translate_from]
+    shown_pairs = ", ".join(f"{a}-{b}" for a, b in pairs)
+    for key, line in given.duplicates:
+        errors.error(shown, line, f"glossary: key '{key}' is given twice", "keep one of them")
+    out: dict[tuple[str, str], Mapping[str, str]] = {}
+    for name, entries in given.items():
+        line = given.line_of(name)
+        pair = _language_pair(str(name), codes)
+        if pair is None:
+            errors.error(shown, line, f"glossary: '{name}' is not two languages of the site "
+                         "joined by '-'",
+                         f"write FROM-TO with the site's languages, e.g. {shown_pairs}"
+                         if pairs else "write FROM-TO, e.g. fa-en")
+            continue
+        if pair not in pairs:
+            errors.error(shown, line, f"glossary: no language of the site is translated from "
+                         f"{pair[0]} into {pair[1]}",
+                         f"give {pair[1]} `translate_from: {pair[0]}` under languages, or "
+                         + (f"use one of the pairs the site translates: {shown_pairs}"
+                            if pairs else "remove the entry"))
+            continue
+        where = f"glossary.{name}"
+        if not isinstance(entries, yamlsrc.LineDict) or not entries:
+            errors.error(shown, line, f"{where}: must be a mapping of source phrase: "
+                         "translation", f"write `{name}:` and below it indented "
+                         f"`phrase in {pair[0]}: its translation in {pair[1]}` lines")
+            continue
+        for key, dup_line in entries.duplicates:
+            errors.error(shown, dup_line, f"{where}: phrase '{key}' is given twice",
+                         "keep one of them")
+        seen: dict[str, str] = {}
+        phrases: dict[str, str] = {}
+        for phrase, target in entries.items():
+            at = entries.line_of(phrase)
+            source = text.clean_line(phrase) if isinstance(phrase, str) else ""
+            key = text.match_key(source)
+            if not any(ch.isalpha() for ch in key):
+                errors.error(shown, at, f"{where}: '{phrase}' is not a phrase to find",
+                             f"write a word or phrase in {pair[0]}, with letters")
+                continue
+            if isinstance(target, (int, float)) and not isinstance(target, bool):
+                target = str(target)
+            if not isinstance(target, str) or not target.strip():
+                errors.error(shown, at, f"{where}: '{phrase}': the translation must be a "
+                             "non-empty string",
+                             f"write `{phrase}: its translation in {pair[1]}`")
+                continue
+            if key in seen:
+                errors.error(shown, at, f"{where}: '{phrase}' is '{seen[key]}' written "
+                             "another way (letter forms, diacritics, spaces and case are "
+                             "ignored when finding it)", "keep one of them")
+                continue
+            seen[key] = source
+            phrases[source] = shown_in(target, pair[1])
+        out[pair] = MappingProxyType(phrases)
+    return MappingProxyType(out)
+
+
+def _language_pair(name: str, codes: list[str]) -> tuple[str, str] | None:
+    """`fa-en` as (fa, en); `fa-AF-en` as (fa-AF, en): the one cut at a '-' that leaves two
+    of the site's languages."""
+    cuts = [(name[:i], name[i + 1:]) for i, ch in enumerate(name) if ch == "-"]
+    found = [(a, b) for a, b in cuts if a in codes and b in codes and a != b]
+    return found[0] if len(found) == 1 else None
+
+
+def _translate(top: Reader, errors: Collector, shown: str) -> TranslateSettings:
+    """`translate: {low_confidence: -1.5}`."""
+    given = top.mapping("translate", required=False)
+    if given is None:
+        return TranslateSettings()
+    r = Reader(given, "translate", shown, errors, keys_under(SITE, "translate"))
+    value = given.get("low_confidence", default(SITE, "translate.low_confidence"))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value > 0 \
+            or value != value:
+        r.error("low_confidence", "must be a number, 0 or below",
+                "a mean log probability per word piece, e.g. `low_confidence: -1.5`; lower "
+                "flags fewer sentences")
+        return TranslateSettings()
+    return TranslateSettings(low_confidence=float(value))
 
 
 def _languages(top: Reader, errors: Collector, shown: str) -> tuple[Language, ...]:

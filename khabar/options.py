@@ -115,6 +115,18 @@ SITE: tuple[Option, ...] = (
            "the site's logo, a file under `images/` (SVG best): beside the site's name, the "
            "favicon, the publisher's logo in structured data and feeds, and the default share "
            "image ([Images](#images))"),
+    Option("glossary", "`{FROM-TO: {...}}`", NONE,
+           "per language pair `khabar translate` translates (`fa-en`, `en-fr`): phrases it "
+           "always translates the same way ([Machine translation](#machine-translation)); "
+           "the countries' and actors' names need no entry"),
+    Option("glossary.FROM-TO", "`{phrase: phrase}`", NONE,
+           "a source-language phrase (found as names are: any letter form, with or without "
+           "diacritics, ZWNJ or spaces, whole words only) and what it becomes in the "
+           "target language, written as given (`شورای امنیت: Security Council`)"),
+    Option("translate.low_confidence", "number ≤ 0", -1.5,
+           "a machine-translated sentence whose words the model gave, on average, a log "
+           "probability below this is listed in its file's `translation.low_confidence` "
+           "(-1.5: less than a 22% chance per word piece); see `translate --report`"),
     Option("taxonomies", "`{KEY: {...}}`", NONE,
            "the kinds of tags; KEY is a lower-case slug other than `articles`, `briefings`, "
            "`page`, `assets` and `static`, and is the front-matter field and the URL part "
@@ -184,6 +196,11 @@ FRONT_MATTER: tuple[Option, ...] = (
            "text went through, back to the original, with its lang, sha256, from, "
            "source_sha256, engine, model, status and state (current, stale, edited); "
            "written by `khabar translate`"),
+    Option("translation.low_confidence", "list", NONE,
+           "written by `khabar translate`: the sentences of a machine translation the model "
+           "was least sure of (below `translate.low_confidence` in site.yaml), in the order "
+           "they come, each as `{where: body, score: -2.1, text: first words…}`; `where` is "
+           "`title`, `summary`, `body`, `image.alt` or `image.caption`"),
     Option("translation.output_sha256", "64 hex digits", NONE,
            "the hash of the text `khabar translate` wrote: a machine translation whose text "
            "no longer matches was edited by a person and is kept"),

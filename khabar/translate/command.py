@@ -23,8 +23,18 @@ from .. import __version__, content, frontmatter, text, yamlsrc
 from .. import config as config_stage
 from ..config import SiteConfig
 from ..errors import CommandError, Diagnostic, KhabarError, display_path
-from . import chain, workspace
-from .engine import INSTALL_HINT, ModelMissing, Translator
+from . import chain, confidence, workspace
+from .engine import (
+    INSTALL_HINT,
+    DeviceError,
+    Hardware,
+    ModelMissing,
+    Translator,
+    resolve,
+    translate_scored,
+)
+from .glossary import Glossary, Protected
+from .glossary import markup as glossary_markup
 from .memory import HUMAN, TranslationMemory, human_key
 from .memory import normalise_source as normalise
 from .models import require_translate_extra
@@ -45,6 +55,7 @@ from .tmx import Placeholder, placeholders_in
 
 MEMORY_FILE = "translation-memory.sqlite"
 CHUNK = 256  # sentences per model call: big enough to batch well, small enough to report
+CHUNK_CUDA = 2048  # on a GPU: one worker, far larger batches (engine.MAX_BATCH_EXAMPLES_CUDA)
 # What `models install FROM TO` waits for one answer: argostranslate's own download retries
 # every mirror in a loop when the network is down, printing each failure.
 DOWNLOAD_TIMEOUT_S = 30.0
@@ -54,14 +65,18 @@ OFFLINE_HINT = ("check the network connection, or download the .argosmodel file 
 
 def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = False,
                    force: bool = False, engine: Translator | None = None,
-                   out: TextIO | None = None, err: TextIO | None = None) -> int:
+                   out: TextIO | None = None, err: TextIO | None = None,
+                   device: str = "cpu", threads: int | None = None,
+                   report: Path | None = None) -> int:
     """Translate what is missing or stale into every target language (or `to_lang`), each
     with its own model or a chain through a pivot; 0 on success, 1 when a language that
     has work to do has no model (one line each, and nothing is translated).
 
     Each article is written as soon as all its sentences are translated. A language
     translated from another that this run writes (French from English) comes after it,
-    and is planned again from what was written."""
+    and is planned again from what was written. The models run on `device` (cpu, cuda or
+    auto) with `threads` CPU threads (default: every core); `report` names a file for the
+    table of every machine-translated sentence written, with the model's confidence."""
     out, err = out or sys.stdout, err or sys.stderr
     config = config_stage.load(site)
     if to_lang is not None and not any(
@@ -71,7 +86,8 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
                                       "translated into it",
                                       "give the language `translate_from:` in site.yaml")])
     articles = content.load(config, include_drafts=True)
-    routes = SiteRoutes(engine)
+    hardware = _hardware(device, threads) if engine is None else Hardware("cpu", threads)
+    routes = SiteRoutes(engine, hardware)
     jobs = decide(config, articles, to_lang=to_lang, force=force, direct_model=routes.direct)
     todo = [j for j in jobs if j.action == TRANSLATE]
     targets = _targets(config, to_lang)
@@ -90,7 +106,25 @@ def translate_site(site: Path, *, to_lang: str | None = None, dry_run: bool = Fa
         if removed:
             print(f"removed {len(removed)} temporary file(s) left by an interrupted run: "
                   f"{', '.join(display_path(p) for p in removed)}", file=err)
-        return _translate(config, articles, jobs, targets, routes, force, out, err)
+        scored: list[confidence.Row] = []
+        code = _translate(config, articles, jobs, targets, routes, force, out, err, scored)
+    if report is not None and code == 0:
+        confidence.write_report(report, scored)
+        print(f"wrote {len(scored)} scored sentence(s) to {report}", file=out)
+    return code
+
+
+def _hardware(device: str, threads: int | None) -> Hardware:
+    """`--device` and `--threads` checked before anything is read or written: `cuda` on a
+    machine without a GPU is one error line. The CPU needs nothing checked (nor the
+    translate extra, which a run with nothing to translate does without)."""
+    if device == "cpu":
+        return Hardware("cpu", threads)
+    require_translate_extra(f"translate --device {device}")
+    try:
+        return resolve(device, threads)
+    except DeviceError as exc:
+        raise CommandError(exc.message, exc.hint) from None
 
 
 def _targets(config: SiteConfig, to_lang: str | None) -> list[tuple[str, str]]:
@@ -114,8 +148,10 @@ def _targets(config: SiteConfig, to_lang: str | None) -> list[tuple[str, str]]:
 
 def _translate(config: SiteConfig, articles: Sequence[content.Article], jobs: list[Job],
                targets: Sequence[tuple[str, str]], routes: SiteRoutes, force: bool,
-               out: TextIO, err: TextIO) -> int:
+               out: TextIO, err: TextIO, scored: list[confidence.Row] | None = None) -> int:
     stats = Summary()
+    if scored is not None:
+        stats.scored = scored  # the caller's list: the report is written from it
     final: list[Job] = []
     written: set[str] = set()  # languages this run wrote files in
     reviewed = [j for j in jobs if j.action == REVIEWED]
@@ -155,6 +191,7 @@ def _translate(config: SiteConfig, articles: Sequence[content.Article], jobs: li
     summary = tally(final)
     summary.translated, summary.sentences = stats.translated, stats.sentences
     summary.from_memory, summary.by_model = stats.from_memory, stats.by_model
+    summary.scored = stats.scored
     print_summary(summary, out, dry_run=False, pending=0)
     return 0
 
@@ -197,7 +234,8 @@ def _dry_run(config: SiteConfig, articles: Sequence[content.Article], jobs: Sequ
             todo = [j for j in jobs if (j.source.lang, j.target_lang) == pair
                     and j.action == TRANSLATE]
             _warn_chains(todo, by_key, root, err)
-            keys = list(_prepare(todo, config)[1])
+            as_written = _prepare(todo, config)[1]
+            keys = list(as_written)
             human = {normalise(s) for j in jobs if j.action == REVIEWED
                      and (j.source.lang, j.target_lang) == pair
                      for s, _t in reviewed_pairs(j, config).pairs}
@@ -207,7 +245,11 @@ def _dry_run(config: SiteConfig, articles: Sequence[content.Article], jobs: Sequ
                 rest = [k for k in keys if k not in known]
                 known |= memory.peek_many(human_key(*pair), rest)
                 if identity is not None:
-                    known |= memory.peek_many(identity, [k for k in rest if k not in known])
+                    # the model's translations are kept with names as placeholders
+                    model_key = _shield(Glossary(config, *pair), as_written)[1]
+                    rest = [k for k in rest if k not in known]
+                    held = memory.peek_many(identity, [model_key[k] for k in rest])
+                    known |= {k for k in rest if model_key[k] in held}
             print(f"{pair[1]} from {pair[0]}: {len(keys)} sentence(s): {len(known)} from "
                   f"memory, {len(keys) - len(known)} to the model", file=out)
             totals[0] += len(keys)
@@ -300,14 +342,27 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
     prepared, as_written = _prepare(todo, config)
     keys = list(as_written)
     summary.sentences += len(keys)
-    memory.store_markup(m for p in prepared for m in p.markup)
+    glossary = Glossary(config, *pair)
+    shielded, model_key = _shield(glossary, as_written)
+    memory.store_markup(_markup(prepared, shielded, model_key))
     known: dict[str, str] = memory.lookup_many(human_key(*pair), keys)
-    known.update(memory.lookup_many(engine.identity, [k for k in keys if k not in known]))
+    scores: dict[str, float | None] = {}  # the model's confidence, per machine sentence
+    stored = memory.lookup_scored(engine.identity, [model_key[k] for k in keys
+                                                    if k not in known])
+    for k in keys:
+        hit = stored.get(model_key[k]) if k not in known else None
+        if hit is not None:
+            known[k], scores[k] = glossary.restore(hit[0], shielded[k]), hit[1]
     summary.from_memory += len(known)
-    missing = [k for k in keys if k not in known]
+    # what the model is asked: each protected sentence once, for all it stands for
+    asked: dict[str, list[str]] = {}
+    for k in keys:
+        if k not in known:
+            asked.setdefault(model_key[k], []).append(k)
+    missing = list(asked)
     if missing and isinstance(engine, LazyEngine):
         engine.load()  # a broken package is one error line before anything is written
-    position = {k: i for i, k in enumerate(missing)}
+    position = {k: i for i, mk in enumerate(missing) for k in asked[mk]}
     # the position of each article's last sentence to translate (-1: all in the memory)
     last = [max((position.get(normalise(s), -1) for u in _units(p) for s in u.sentences),
                 default=-1) for p in prepared]
@@ -318,25 +373,52 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
     def write_finished(translated: int) -> None:
         nonlocal done
         while done < len(queue) and last[queue[done]] < translated:
-            _write_article(prepared[queue[done]], known, engine, config, summary, by_key)
+            _write_article(prepared[queue[done]], known, scores, engine, config, summary,
+                           by_key)
             done += 1
 
     write_finished(0)
     progress = Progress(len(missing), len(prepared), err)
-    for start in range(0, len(missing), CHUNK):
-        chunk = missing[start:start + CHUNK]
-        results = engine.translate([as_written[k] for k in chunk])
-        memory.store_many(engine.identity, zip(chunk, results, strict=True), languages=pair)
-        known.update(zip(chunk, results, strict=True))
-        summary.by_model += len(chunk)
+    on_gpu = getattr(getattr(engine, "hardware", None), "device", "cpu") == "cuda"
+    size = CHUNK_CUDA if on_gpu else CHUNK
+    for start in range(0, len(missing), size):
+        chunk = missing[start:start + size]
+        results = translate_scored(engine, [shielded[asked[mk][0]].text for mk in chunk])
+        memory.store_many(engine.identity, [(mk, r.text, r.score) for mk, r in
+                                            zip(chunk, results, strict=True)], languages=pair)
+        for mk, r in zip(chunk, results, strict=True):
+            for k in asked[mk]:
+                known[k], scores[k] = glossary.restore(r.text, shielded[k]), r.score
+                summary.by_model += 1
         progress.advance(len(chunk), bisect.bisect_left(finished_at, start + len(chunk)))
         write_finished(start + len(chunk))
     if missing:
         progress.finish()
 
 
-def _write_article(p: _Prepared, known: dict[str, str], engine: Translator,
-                   config: SiteConfig, summary: Summary,
+def _shield(glossary: Glossary, as_written: dict[str, str]
+            ) -> tuple[dict[str, Protected], dict[str, str]]:
+    """Per sentence key: the sentence with its names as placeholders (what the model reads),
+    and the key the machine translation is kept under in the memory (its normalised form)."""
+    shielded = {k: glossary.protect(v) for k, v in as_written.items()}
+    return shielded, {k: normalise(p.text) for k, p in shielded.items()}
+
+
+def _markup(prepared: Sequence[_Prepared], shielded: dict[str, Protected],
+            model_key: dict[str, str]) -> list[tuple[str, tuple[Placeholder, ...]]]:
+    """What the placeholders of each sentence stand for, for TMX: the inline markup of the
+    sentence as written and, for the form with names as placeholders (the key the model's
+    translation is kept under), the names too."""
+    items = [m for p in prepared for m in p.markup]
+    markup_of = {normalise(s): tokens for s, tokens in items}
+    for k, protected in shielded.items():
+        if protected.slots:
+            items.append((model_key[k], markup_of.get(k, ()) + glossary_markup(protected.slots)))
+    return items
+
+
+def _write_article(p: _Prepared, known: dict[str, str], scores: dict[str, float | None],
+                   engine: Translator, config: SiteConfig, summary: Summary,
                    by_key: dict[tuple[str, str], content.Article]) -> None:
     def render_unit(u: _Unit) -> str:
         return join(known[normalise(s)] for s in u.sentences)
@@ -347,9 +429,21 @@ def _write_article(p: _Prepared, known: dict[str, str], engine: Translator,
     path = _target_path(p.job, config.root)
     image_words = {key: text.clean_line(render_unit(u)) for key, u in p.image_units.items()}
     hops = chain.chain_of(p.job.source, by_key)
+    rows = confidence.rows(display_path(path), _placed_units(p), known, scores,
+                           config.translate.low_confidence)
     _write_atomic(path, _compose(p.job, new_title, new_summary, body, engine, image_words,
-                                 hops))
+                                 hops, confidence.entries(rows)))
     summary.translated.append(str(path))
+    summary.scored.extend(rows)
+
+
+def _placed_units(p: _Prepared) -> list[tuple[str, list[str]]]:
+    """Each unit's sentences with where the unit is in the file: title, summary, body,
+    image.alt, image.caption."""
+    return [("title", p.title.sentences),
+            *([("summary", p.summary.sentences)] if p.summary else []),
+            *(("body", u.sentences) for u in p.body_units),
+            *((f"image.{key}", u.sentences) for key, u in p.image_units.items())]
 
 
 IMAGE_WORDS = ("alt", "caption")  # a credit names people and agencies: kept as written
@@ -368,7 +462,8 @@ def _target_path(job: Job, root: Path) -> Path:
 
 def _compose(job: Job, title: str, summary: str | None, body: str, engine: Translator,
              image_words: dict[str, str] | None = None,
-             hops: Sequence[chain.Hop] = ()) -> str:
+             hops: Sequence[chain.Hop] = (),
+             low_confidence: Sequence[dict[str, Any]] = ()) -> str:
     """The translated file: the source's metadata, the new text (the picture's alt and
     caption too), and its provenance: for a translation of a translation, every hop back
     to the original (`chain`)."""
@@ -394,6 +489,8 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         "status": "machine",
         "output_sha256": content_digest(title, summary, body, picture),
     }}
+    if low_confidence:
+        provenance["translation"]["low_confidence"] = [_Flow(e) for e in low_confidence]
     comments = ""
     if hops and chain.structured():
         provenance["translation"]["chain"] = [hop.record() for hop in hops]
@@ -401,8 +498,8 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         comments = "".join(f"  {hop.comment()}\n" for hop in hops)
     head = yaml.dump(_Block(fm), Dumper=_FrontMatterDumper, allow_unicode=True,
                      sort_keys=False, width=1000, default_flow_style=None)
-    tail = yaml.safe_dump(provenance, allow_unicode=True, sort_keys=False, width=1000,
-                          default_flow_style=False)
+    tail = yaml.dump(provenance, Dumper=_FrontMatterDumper, allow_unicode=True,
+                     sort_keys=False, width=1000, default_flow_style=False)
     return f"---\n{head}{tail}{comments}---\n{body}"
 
 
@@ -416,9 +513,17 @@ class _FrontMatterDumper(yaml.SafeDumper):
     """SafeDumper that writes a _Block in block style, and lists of tags in flow style."""
 
 
+class _Flow(dict[str, Any]):
+    """A mapping written on one line, `{where: body, score: -2.1, text: ...}`: an entry of
+    `low_confidence`."""
+
+
 _FrontMatterDumper.add_representer(
     _Block, lambda dumper, data: dumper.represent_mapping(
         "tag:yaml.org,2002:map", data, flow_style=False))
+_FrontMatterDumper.add_representer(
+    _Flow, lambda dumper, data: dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data, flow_style=True))
 
 
 def _front_matter(article: content.Article) -> dict[str, Any]:

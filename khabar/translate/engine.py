@@ -29,6 +29,8 @@ ARGOS_LENGTH_PENALTY = 0.2
 ARGOS_MAX_DECODING_LENGTH = 256  # CTranslate2's default; Argos does not set it
 ARGOS_MIN_DECODING_LENGTH = 1  # CTranslate2's default
 MAX_BATCH_EXAMPLES = 64
+MAX_BATCH_EXAMPLES_CUDA = 512  # one GPU worker takes far larger batches than a CPU core
+DEVICES = ("cpu", "cuda", "auto")
 # Joins the models of a pivot chain in provenance ("translate-fa_en 1.9 → translate-en_fr 1.9")
 # and in its translation-memory identity; no single model's name or identity holds it.
 PIVOT_ARROW = " → "
@@ -56,6 +58,94 @@ class Translator(Protocol):
     def translate(self, sentences: Sequence[str]) -> list[str]: ...
 
 
+@dataclass(frozen=True)
+class Scored:
+    """A translation and the model's confidence in it: the mean log probability of its
+    word pieces (the end-of-sentence one included), 0 at best; None when unknown."""
+
+    text: str
+    score: float | None
+
+
+def translate_scored(engine: Translator, sentences: Sequence[str]) -> list[Scored]:
+    """The engine's translations with its confidences, where it gives them (ArgosEngine,
+    PivotEngine, LazyEngine); another engine's have none."""
+    scored = getattr(engine, "translate_scored", None)
+    if callable(scored):
+        got: list[Scored] = scored(sentences)
+        return got
+    return [Scored(text, None) for text in engine.translate(sentences)]
+
+
+class DeviceError(Exception):
+    """The asked device cannot be used; the message says why and what to do."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        self.message, self.hint = message, hint
+        super().__init__(f"{message} (hint: {hint})")
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Where and how the models run: `translate --device` and `--threads`.
+
+    On the CPU, `threads` workers (default: one per core) each decode their own sub-batch
+    on one thread, the layout measured fastest in bench/README_translate.md. On a CUDA GPU,
+    one worker takes much larger batches, with `threads` CPU threads for the host's part.
+    """
+
+    device: str = "cpu"  # "cpu" or "cuda" (`auto` is resolved by `resolve`)
+    threads: int | None = None
+
+    @property
+    def inter_threads(self) -> int:
+        if self.device == "cuda":
+            return 1
+        return self.threads or max(1, os.cpu_count() or 1)
+
+    @property
+    def intra_threads(self) -> int:
+        if self.device == "cuda":
+            return self.threads or 0  # 0: CTranslate2's default
+        return 1
+
+    @property
+    def max_batch(self) -> int:
+        """Most sentences in one sub-batch."""
+        return MAX_BATCH_EXAMPLES_CUDA if self.device == "cuda" else MAX_BATCH_EXAMPLES
+
+
+def cuda_devices() -> int:
+    """How many CUDA devices CTranslate2 can use here (0 without CUDA, or a CPU-only build)."""
+    import ctranslate2
+
+    try:
+        return int(ctranslate2.get_cuda_device_count())
+    except RuntimeError:  # a CUDA driver that cannot be initialised
+        return 0
+
+
+def resolve(device: str = "cpu", threads: int | None = None) -> Hardware:
+    """The hardware for `--device cpu|cuda|auto` and `--threads N`: `auto` is CUDA where
+    CTranslate2 sees a GPU, else the CPU; `cuda` without one is a DeviceError."""
+    if device not in DEVICES:
+        raise DeviceError(f"unknown device '{device}'", "use cpu, cuda or auto")
+    if threads is not None and threads < 1:
+        raise DeviceError(f"--threads {threads}: must be at least 1",
+                          "give a whole number of threads, e.g. --threads 4")
+    if device == "cpu":
+        return Hardware("cpu", threads)
+    found = cuda_devices()
+    if device == "auto":
+        return Hardware("cuda" if found else "cpu", threads)
+    if not found:
+        raise DeviceError(
+            "--device cuda: CTranslate2 finds no CUDA GPU on this machine",
+            "run with --device cpu (or auto); a GPU needs the NVIDIA driver, CUDA 12 and "
+            "cuDNN 9 libraries, and a ctranslate2 wheel built with CUDA (the PyPI one is)")
+    return Hardware("cuda", threads)
+
+
 class Tokenizer(Protocol):
     """The part of argostranslate's tokenizers the engine needs (SentencePiece or BPE)."""
 
@@ -75,6 +165,19 @@ class DecodeSettings:
     replace_unknowns: bool = True
 
 
+def mean_log_prob(score: float, tokens: int, length_penalty: float) -> float:
+    """The mean log probability per word piece of a hypothesis, from the score CTranslate2
+    returns for it (`return_scores=True`).
+
+    That score is not a mean: CTranslate2 (4.x) divides the hypothesis' summed log
+    probability by `length ** length_penalty`, `length` being its tokens plus the
+    end-of-sentence token, and Argos's penalty is 0.2. So the sum is `score * length **
+    length_penalty`, and the mean is that over `length`. A model with a target prefix
+    (multilingual packages) counts the prefix as a token, a small bias this ignores."""
+    length = max(1, tokens + 1)
+    return float(score * length ** length_penalty / length)
+
+
 def argos_version() -> str:
     """The installed argostranslate version, for the engine's name in caches and reports."""
     try:
@@ -84,10 +187,16 @@ def argos_version() -> str:
 
 
 def pick_compute_type(device: str = "cpu") -> str:
-    """int8 where the CPU supports it (4x smaller, ~2x faster), else CTranslate2's choice."""
+    """int8 where the CPU supports it (4x smaller, ~2x faster), else CTranslate2's choice;
+    on a GPU int8 weights with float16 arithmetic where it has them, else float16."""
     import ctranslate2
 
     supported = ctranslate2.get_supported_compute_types(device)
+    if device == "cuda":
+        for kind in ("int8_float16", "float16"):
+            if kind in supported:
+                return kind
+        return "auto"
     return "int8" if "int8" in supported else "auto"
 
 
@@ -178,6 +287,7 @@ class ArgosEngine:
         *,
         compute_type: str,
         inter_threads: int,
+        hardware: Hardware | None = None,
     ) -> None:
         from argostranslate import settings
 
@@ -189,6 +299,7 @@ class ArgosEngine:
         self.package_path = Path(package.package_path)
         self.compute_type = compute_type
         self.inter_threads = inter_threads
+        self.hardware = hardware or Hardware("cpu", inter_threads)
         self.defaults = DecodeSettings(beam_size=int(settings.beam_size))
         self.calls = 0
 
@@ -201,27 +312,34 @@ class ArgosEngine:
         packages_dir: Path | None = None,
         compute_type: str | None = None,
         inter_threads: int | None = None,
+        hardware: Hardware | None = None,
     ) -> ArgosEngine:
         """Find the installed package for the pair and load its model for batched use."""
         package = find_package(from_code, to_code, packages_dir)
-        return cls.from_package(package, compute_type=compute_type, inter_threads=inter_threads)
+        return cls.from_package(package, compute_type=compute_type, inter_threads=inter_threads,
+                                hardware=hardware)
 
     @classmethod
     def from_path(
-        cls, path: Path, *, compute_type: str | None = None, inter_threads: int | None = None
+        cls, path: Path, *, compute_type: str | None = None, inter_threads: int | None = None,
+        hardware: Hardware | None = None,
     ) -> ArgosEngine:
         """Load the package installed in ``path`` (one leg of a pivot route)."""
         from argostranslate import package as argos_package
 
         return cls.from_package(
-            argos_package.Package(path), compute_type=compute_type, inter_threads=inter_threads
+            argos_package.Package(path), compute_type=compute_type, inter_threads=inter_threads,
+            hardware=hardware,
         )
 
     @classmethod
     def from_package(
-        cls, package: Any, *, compute_type: str | None = None, inter_threads: int | None = None
+        cls, package: Any, *, compute_type: str | None = None, inter_threads: int | None = None,
+        hardware: Hardware | None = None,
     ) -> ArgosEngine:
-        """Load an argostranslate ``Package``'s CTranslate2 model for batched use."""
+        """Load an argostranslate ``Package``'s CTranslate2 model for batched use, on
+        `hardware` (default: every CPU core, one worker each); ``inter_threads`` is the
+        older way to give the CPU workers."""
         import ctranslate2
 
         tokenizer: Tokenizer | None = getattr(package, "tokenizer", None)
@@ -231,16 +349,17 @@ class ArgosEngine:
                 f"the package in {package.package_path} is incomplete (needs model/model.bin "
                 f"and sentencepiece.model or bpe.model); reinstall it with: {INSTALL_HINT}"
             )
-        compute = compute_type or pick_compute_type()
-        workers = inter_threads or max(1, os.cpu_count() or 1)
+        hw = hardware or Hardware("cpu", inter_threads)
+        compute = compute_type or pick_compute_type(hw.device)
         translator = ctranslate2.Translator(
             str(model_dir),
-            device="cpu",
+            device=hw.device,
             compute_type=compute,
-            inter_threads=workers,
-            intra_threads=1,
+            inter_threads=hw.inter_threads,
+            intra_threads=hw.intra_threads,
         )
-        return cls(package, translator, tokenizer, compute_type=compute, inter_threads=workers)
+        return cls(package, translator, tokenizer, compute_type=compute,
+                   inter_threads=hw.inter_threads, hardware=hw)
 
     @property
     def from_code(self) -> str:
@@ -289,7 +408,21 @@ class ArgosEngine:
         Identical sentences are translated once. ``self.calls`` grows by the number
         of sentences actually sent to the model.
         """
-        results = ["" for _ in sentences]
+        return [r.text for r in self.translate_scored(
+            sentences, beam_size=beam_size, min_decoding_length=min_decoding_length,
+            max_decoding_length=max_decoding_length)]
+
+    def translate_scored(
+        self,
+        sentences: Sequence[str],
+        *,
+        beam_size: int | None = None,
+        min_decoding_length: int | None = None,
+        max_decoding_length: int | None = None,
+    ) -> list[Scored]:
+        """`translate`, each sentence with the model's confidence in its translation (see
+        :func:`mean_log_prob`); a blank sentence's is None."""
+        results = [Scored("", None) for _ in sentences]
         unique: dict[str, list[int]] = {}
         for index, sentence in enumerate(sentences):
             text = sentence.strip()
@@ -314,7 +447,7 @@ class ArgosEngine:
                 results[index] = value
         return results
 
-    def _run(self, texts: list[str], settings: DecodeSettings) -> list[str]:
+    def _run(self, texts: list[str], settings: DecodeSettings) -> list[Scored]:
         """One translate_batch over all texts, as argostranslate would call it per paragraph."""
         tokenized = [self._tokenizer.encode(text) for text in texts]
         target_prefix = [[self._target_prefix] for _ in tokenized] if self._target_prefix else None
@@ -323,7 +456,7 @@ class ArgosEngine:
         batches = self._translator.translate_batch(
             tokenized,
             target_prefix=target_prefix,
-            max_batch_size=max(1, min(MAX_BATCH_EXAMPLES, per_worker)),
+            max_batch_size=max(1, min(self.hardware.max_batch, per_worker)),
             batch_type="examples",
             beam_size=settings.beam_size,
             num_hypotheses=1,
@@ -331,9 +464,16 @@ class ArgosEngine:
             max_decoding_length=settings.max_decoding_length,
             min_decoding_length=settings.min_decoding_length,
             replace_unknowns=settings.replace_unknowns,
-            return_scores=False,
+            return_scores=True,
         )
-        return [self._detokenize(list(batch.hypotheses[0])) for batch in batches]
+        out: list[Scored] = []
+        for batch in batches:
+            tokens = list(batch.hypotheses[0])
+            scores = list(getattr(batch, "scores", None) or [])
+            score = (mean_log_prob(float(scores[0]), len(tokens), settings.length_penalty)
+                     if scores else None)
+            out.append(Scored(self._detokenize(tokens), score))
+        return out
 
     def _detokenize(self, tokens: list[str]) -> str:
         """Mirror argostranslate's post-processing: decode, drop the prefix, one leading space."""

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 from khabar import __version__
 from khabar.errors import Diagnostic, KhabarError
 from khabar.text import clean_line, persian_letters
-from khabar.translate.tmx import Placeholder, seg_xml
+from khabar.translate.tmx import Placeholder, seg_xml, with_names
 
 SCHEMA_VERSION = 1
 # PRAGMA application_id marks the file as ours, so another program's database is refused.
@@ -73,6 +73,10 @@ CREATE TABLE IF NOT EXISTS tm_reviewed (
 ) WITHOUT ROWID
 """,
 )
+
+# Columns of `tm` added after schema 1 (see `_add_columns`): the model's confidence in a
+# translation, its mean log probability per word piece (NULL: a person's, or not recorded).
+_COLUMNS = (("score", "REAL"),)
 
 
 def human_key(from_lang: str, to_lang: str) -> str:
@@ -178,27 +182,36 @@ class TranslationMemory:
 
         Hits are counted, so `stats` and TMX usage counts show what the memory saves.
         """
+        return {source: target for source, (target, _score)
+                in self.lookup_scored(model, sources).items()}
+
+    def lookup_scored(self, model: str, sources: Sequence[str]
+                      ) -> dict[str, tuple[str, float | None]]:
+        """`lookup_many`, each translation with the model's confidence in it (its mean log
+        probability per word piece), None where none was recorded (a person's sentence, or
+        one stored by a Khabar before confidences were kept)."""
         keys: dict[str, list[str]] = {}
         for source in sources:
             key = normalise_source(source)
             if key:
                 keys.setdefault(key, []).append(source)
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, float | None]] = {}
         unique = list(keys)
         with self._transaction():
             for start in range(0, len(unique), _CHUNK):
                 chunk = unique[start : start + _CHUNK]
                 marks = ",".join("?" * len(chunk))
                 rows = self._conn.execute(
-                    f"SELECT source, target FROM tm WHERE model = ? AND source IN ({marks})",
+                    f"SELECT source, target, score FROM tm WHERE model = ? "
+                    f"AND source IN ({marks})",
                     [model, *chunk],
                 ).fetchall()
-                for key, target in rows:
+                for key, target, score in rows:
                     for source in keys[key]:
-                        found[source] = target
+                        found[source] = (target, None if score is None else float(score))
                 self._conn.executemany(
                     "UPDATE tm SET hits = hits + 1 WHERE model = ? AND source = ?",
-                    [(model, key) for key, _ in rows],
+                    [(model, key) for key, _, _ in rows],
                 )
         return found
 
@@ -228,16 +241,17 @@ class TranslationMemory:
     def store_many(
         self,
         model: str,
-        pairs: Iterable[tuple[str, str]],
+        pairs: Iterable[tuple[str, str] | tuple[str, str, float | None]],
         *,
         languages: tuple[str, str] | None = None,
         origin: str = MACHINE,
     ) -> int:
-        """Store (source, target) pairs in one transaction: all of them or, on error, none.
+        """Store (source, target) pairs, or (source, target, score) with the model's
+        confidence in the translation, in one transaction: all of them or, on error, none.
 
-        A source already stored for `model` gets the new target (its hit count is kept).
-        `languages` (from, to) is recorded for `model`, for TMX. Returns how many pairs
-        were written.
+        A source already stored for `model` gets the new target and score (its hit count is
+        kept). `languages` (from, to) is recorded for `model`, for TMX. Returns how many
+        pairs were written.
         """
         stamp = self._clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         count = 0
@@ -250,14 +264,17 @@ class TranslationMemory:
                     "origin = excluded.origin",
                     (model, languages[0], languages[1], origin),
                 )
-            for source, target in pairs:
+            for pair in pairs:
+                source, target = pair[0], pair[1]
+                score = pair[2] if len(pair) > 2 else None
                 key = normalise_source(source)
                 if not key:
                     continue
                 self._conn.execute(
-                    "INSERT INTO tm (model, source, target, created) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (model, source) DO UPDATE SET target = excluded.target",
-                    (model, key, target, stamp),
+                    "INSERT INTO tm (model, source, target, created, score) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (model, source) DO UPDATE SET "
+                    "target = excluded.target, score = excluded.score",
+                    (model, key, target, stamp, score),
                 )
                 count += 1
         return count
@@ -383,12 +400,13 @@ class TranslationMemory:
             stamp = created.replace("-", "").replace(":", "")
             from_lang, to_lang = pairs.get(row_model, default)
             origin = origins.get(row_model, MACHINE)
-            if origin != HUMAN and (from_lang, to_lang, source) in reviewed:
+            tokens = markup.get(source, ())
+            if origin != HUMAN and (from_lang, to_lang,
+                                    normalise_source(with_names(source, tokens))) in reviewed:
                 continue
             model_prop = (
                 "" if origin == HUMAN else f'      <prop type="x-model">{_xml(row_model)}</prop>\n'
             )
-            tokens = markup.get(source, ())
             tu = (
                 f'    <tu creationdate={quoteattr(stamp)} usagecount="{int(hits)}">\n'
                 f"{model_prop}"
@@ -478,6 +496,16 @@ def _check_ours(conn: sqlite3.Connection, path: Path) -> None:
         )
 
 
+def _add_columns(conn: sqlite3.Connection) -> None:
+    """Columns added after schema 1, added to a memory that lacks them. The schema version
+    stays 1: an older Khabar reads and writes the columns it knows and leaves these alone
+    (a sentence it stores anew keeps its old score, or none)."""
+    have = {row[1] for row in conn.execute("PRAGMA table_info(tm)")}
+    for name, kind in _COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE tm ADD COLUMN {name} {kind}")
+
+
 def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     _check_ours(conn, path)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -485,6 +513,7 @@ def _prepare(conn: sqlite3.Connection, path: Path) -> None:
     try:
         for statement in _SCHEMA:
             conn.execute(statement)
+        _add_columns(conn)
         conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except BaseException:

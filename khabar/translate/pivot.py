@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from itertools import pairwise
 
-from khabar.translate.engine import PIVOT_ARROW, ArgosEngine
+from khabar.translate.engine import PIVOT_ARROW, ArgosEngine, Scored
 from khabar.translate.split import join, split_sentences
 
 
@@ -69,9 +69,19 @@ class PivotEngine:
 
     def translate(self, sentences: Sequence[str]) -> list[str]:
         """One batched call per leg; blank sentences stay blank."""
-        current = self.legs[0].translate(sentences)
+        return [r.text for r in self.translate_scored(sentences)]
+
+    def translate_scored(self, sentences: Sequence[str]) -> list[Scored]:
+        """`translate`, each sentence with the confidence of its weakest step: the lowest
+        score of the first leg's sentence and of every piece the next legs translated."""
+        current = self.legs[0].translate_scored(sentences)
         for leg in self.legs[1:]:
-            parts = [[p for p in self._split(text) if p.strip()] for text in current]
-            results = iter(leg.translate([p for ps in parts for p in ps]))
-            current = [join(next(results) for _ in ps) for ps in parts]
+            parts = [[p for p in self._split(r.text) if p.strip()] for r in current]
+            results = iter(leg.translate_scored([p for ps in parts for p in ps]))
+            step: list[Scored] = []
+            for before, ps in zip(current, parts, strict=True):
+                got = [next(results) for _ in ps]
+                scores = [s for s in (before.score, *(g.score for g in got)) if s is not None]
+                step.append(Scored(join(g.text for g in got), min(scores) if scores else None))
+            current = step
         return current

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from .confidence import Row
 from .plan import CURRENT, EDITED, ORIGINAL, REVIEWED, STALE_REVIEWED, Job
 
 
@@ -23,6 +24,7 @@ class Summary:
     sentences: int = 0
     from_memory: int = 0
     by_model: int = 0
+    scored: list[Row] = field(default_factory=list)  # machine sentences of written files
 
 
 class Progress:
@@ -88,3 +90,9 @@ def print_summary(s: Summary, out: TextIO, *, dry_run: bool, pending: int) -> No
     for path in s.stale_reviewed:
         print(f"stale: {path}: its source changed after it was reviewed or edited; "
               "update it by hand, or delete it to retranslate", file=out)
+    low = [r for r in s.scored if r.low]
+    if low:
+        files = len({r.file for r in low})
+        print(f"low confidence: {len(low)} sentence(s) in {files} file(s), listed in their "
+              "translation blocks (translate --report FILE: every sentence, weakest first)",
+              file=out)

@@ -28,7 +28,9 @@ from khabar.translate.engine import (
     INSTALL_HINT,
     PIVOT_ARROW,
     ArgosEngine,
+    Hardware,
     ModelMissing,
+    Scored,
     Translator,
     _version_key,
     argos_version,
@@ -197,6 +199,7 @@ def load_engine(
     packages_dir: Path | None = None,
     compute_type: str | None = None,
     inter_threads: int | None = None,
+    hardware: Hardware | None = None,
 ) -> ArgosEngine | PivotEngine:
     """The engine for the pair: its own model, else a chain through pivots; ModelMissing
     (message "...; hint") when neither is installed."""
@@ -206,7 +209,8 @@ def load_engine(
         message, hint = missing(from_code, to_code, models, packages_dir_shown(packages_dir))
         raise ModelMissing(f"{message}; {hint}")
     legs = [
-        ArgosEngine.from_path(leg.path, compute_type=compute_type, inter_threads=inter_threads)
+        ArgosEngine.from_path(leg.path, compute_type=compute_type, inter_threads=inter_threads,
+                              hardware=hardware)
         for leg in route.legs
     ]
     return legs[0] if route.direct else PivotEngine(legs)
@@ -217,9 +221,10 @@ class LazyEngine:
     its names and memory identity come from the package files, so a run whose sentences
     are all in the translation memory never loads a model."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route, hardware: Hardware | None = None) -> None:
         self.route = route
-        self._engine: Translator | None = None
+        self.hardware = hardware or Hardware()
+        self._engine: ArgosEngine | PivotEngine | None = None
         self._identity: str | None = None
 
     @property
@@ -248,15 +253,19 @@ class LazyEngine:
     def calls(self) -> int:
         return self._engine.calls if self._engine is not None else 0
 
-    def load(self) -> Translator:
+    def load(self) -> ArgosEngine | PivotEngine:
         """The engine, loaded now if it was not; ModelMissing for an incomplete package."""
         if self._engine is None:
-            legs = [ArgosEngine.from_path(leg.path) for leg in self.route.legs]
+            legs = [ArgosEngine.from_path(leg.path, hardware=self.hardware)
+                    for leg in self.route.legs]
             self._engine = legs[0] if self.route.direct else PivotEngine(legs)
         return self._engine
 
     def translate(self, sentences: Sequence[str]) -> list[str]:
         return self.load().translate(sentences)
+
+    def translate_scored(self, sentences: Sequence[str]) -> list[Scored]:
+        return self.load().translate_scored(sentences)
 
 
 def describe_engine(engine: Translator) -> str:
@@ -270,8 +279,9 @@ class SiteRoutes:
     packages' metadata once, without loading a model (the dry run and the plan need only
     names); a given engine (a test double) translates every pair."""
 
-    def __init__(self, engine: Translator | None) -> None:
+    def __init__(self, engine: Translator | None, hardware: Hardware | None = None) -> None:
         self.engine = engine
+        self.hardware = hardware or Hardware()
         self._models: list[InstalledModel] | None = None
         self._routes: dict[tuple[str, str], Route] | None = None
 
@@ -319,7 +329,7 @@ class SiteRoutes:
 
     def load(self, pair: tuple[str, str]) -> Translator:
         """Load the pair's model, or each model of its chain."""
-        return load_engine(*pair)
+        return load_engine(*pair, hardware=self.hardware)
 
     def lazy(self, pair: tuple[str, str]) -> Translator:
         """The pair's engine, loaded only once a sentence needs a model (``problem`` has
@@ -329,7 +339,7 @@ class SiteRoutes:
         route = self.route(pair)
         if route is None:
             raise ModelMissing(self.problem(pair) or f"nothing translates {pair[0]}→{pair[1]}")
-        return LazyEngine(route)
+        return LazyEngine(route, self.hardware)
 
     def identity(self, pair: tuple[str, str]) -> str | None:
         """The memory key the pair's engine would use, without loading it; None when no

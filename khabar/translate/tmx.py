@@ -23,6 +23,7 @@ _PAIR_TYPES = {"link": "link", "em": "italic", "strong": "bold", "del": "x-strik
 _ITEM_TYPES = {"image": "image", "break": "lb", "sup": "fnote"}
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 _TYPE_SAFE = re.compile(r"[^a-z0-9-]")
+NAME = "name"  # the kind of a placeholder standing for a protected name (glossary.py)
 
 
 class Placeholder(NamedTuple):
@@ -46,6 +47,16 @@ def placeholders_in(sentence: str, tokens: Sequence[Token]) -> tuple[Placeholder
             markup = "![" + t.markup if t.alt_unit is not None else t.markup
             found[number] = Placeholder(number, t.role, t.pair, t.kind, markup)
     return tuple(found.values())
+
+
+def with_names(sentence: str, tokens: Sequence[Placeholder]) -> str:
+    """A sentence whose protected names (placeholders of kind "name", see glossary.py) are
+    written back as the source words they stand for: the sentence as its article has it."""
+    names = {t.number: t.markup for t in tokens if t.kind == NAME}
+    if not names:
+        return sentence
+    return TOKEN_RE.sub(lambda m: names.get(int(m.group(1).translate(_DIGITS)), m.group()),
+                        sentence)
 
 
 def numbers_in(sentence: str) -> Counter[int]:
