@@ -64,6 +64,8 @@ class Translation:
     model: str
     status: str  # "machine" | "reviewed"
     output_sha256: str | None = None
+    # what `khabar translate` listed as the model's least sure sentences: (where, words)
+    low_confidence: tuple[tuple[str, str], ...] = ()
 
     @property
     def software(self) -> tuple[str, str]:
@@ -308,10 +310,14 @@ class Fields:
             self.err("translation", "translation.source_sha256 is not a SHA-256 hex digest",
                      SHA256_HINT, line=value.line_of("source_sha256"))
         out_digest = value.get("output_sha256")
+        listed = value.get("low_confidence") or []
+        low = tuple((str(e.get("where", "body")), text.clean_line(str(e.get("text", ""))))
+                    for e in listed if isinstance(e, dict)) if isinstance(listed, list) else ()
         return Translation(from_lang=origin, source_sha256=digest,
                            engine=text.clean_line(str(value.get("engine", "") or "")),
                            model=text.clean_line(str(value.get("model", "") or "")),
-                           status=status, output_sha256=str(out_digest) if out_digest else None)
+                           status=status, output_sha256=str(out_digest) if out_digest else None,
+                           low_confidence=low)
 
 
 def _host(url: str) -> str:

@@ -23,9 +23,10 @@ from .config import SiteConfig, Taxonomy
 from .i18n import Words
 from .images import Picture
 from .markup import shorten
-from .stories import PENDING, Story, StoryImage
+from .stories import MACHINE, PENDING, Story, StoryImage
 from .taxonomy import Day, TermGroup, by_day, by_term, paginate
 from .theme import theme_dir as theme_dir  # re-exported: tests and themes use it
+from .translate.confidence import flagged_blocks
 from .urls import Urls
 
 RECENT_DAYS = 14  # older days listed on the home page, under their months
@@ -429,11 +430,15 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         aligned = len(source) == len(target)
         if not aligned:  # a person's translation may regroup paragraphs: whole bodies
             source, target = ["\n".join(source)], ["\n".join(target)]
+        low = set()  # the blocks holding the model's least sure sentences
+        if aligned and s.translation is not None and s.state == MACHINE:
+            low = flagged_blocks(target, [{"where": where, "text": words}
+                                          for where, words in s.translation.low_confidence])
         return {"story": views[slug],
                 "original": Link(original.title, urls.href(urls.article(olang.code, slug)),
                                  lang=olang.code, dir=olang.dir, note=olang.name),
-                "rows": [(Markup(_own_ids(a, "o-")), Markup(_own_ids(b, "t-")))
-                         for a, b in zip(source, target, strict=True)],
+                "rows": [(Markup(_own_ids(a, "o-")), Markup(_own_ids(b, "t-")), k in low)
+                         for k, (a, b) in enumerate(zip(source, target, strict=True))],
                 "aligned": aligned}
 
     def article_context(slug: str) -> dict[str, Any]:

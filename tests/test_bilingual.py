@@ -93,3 +93,18 @@ def test_a_translation_that_regroups_paragraphs_is_shown_whole(mini_site: Path,
     assert len(view.cssselect(".pairs .pair")) == 1
     assert "does not keep the original's paragraphs" in view.cssselect(".notice")[
         -1].text_content()
+
+
+def test_the_models_least_sure_passages_are_marked(mini_site: Path, tmp_path: Path) -> None:
+    path = mini_site / "content/news/oslo-talks.en.md"
+    text = path.read_text(encoding="utf-8")
+    write(path, text.replace(
+        "status: machine}", "status: machine, low_confidence: [{where: body, score: -2.4, "
+        "text: Representatives met in Oslo.}]}"))
+    out = tmp_path / "out"
+    build(mini_site, out)
+    view = page(out, "/en/articles/oslo-talks/bilingual/")
+    low = view.cssselect(".pair-low")
+    assert len(low) == 1 and "Representatives met in Oslo" in low[0].text_content()
+    assert low[0].cssselect(".low-mark")[0].text == "The machine was less sure of this passage"
+    assert not page(out, "/en/articles/haftar-turkey/bilingual/").cssselect(".pair-low")
