@@ -143,7 +143,12 @@ def parser() -> argparse.ArgumentParser:
                    help="where the models run: cpu (default), cuda (an NVIDIA GPU), or auto "
                    "(cuda when CTranslate2 finds a GPU, else cpu)")
     t.add_argument("--threads", type=threads, metavar="N",
-                   help="CPU threads for the models (default: every core)")
+                   help="CPU threads for the models (default: every core); with --ray, "
+                   "the number of Ray workers (default: every CPU, or GPU, of the cluster)")
+    t.add_argument("--ray", metavar="ADDRESS",
+                   help="send the model's batches to Ray workers: `local` starts Ray on this "
+                   "machine, an address (HOST:PORT) joins a running cluster; needs "
+                   "pip install 'khabar[ray]'")
     t.add_argument("--report", type=Path, metavar="FILE",
                    help="write a tab-separated table of every sentence the run wrote with "
                    "the model's confidence (score, low, file, where, sentence, source), "
@@ -330,9 +335,16 @@ def _run(args: argparse.Namespace) -> int:
             return accept(site, args.accept, sys.stdout, dry_run=args.dry_run)
         if args.export_tmx is not None:
             return export_tmx(site, args.export_tmx)
-        return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
-                              force=args.force, device=args.device, threads=args.threads,
-                              report=args.report)
+        if args.ray is None:
+            return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
+                                  force=args.force, device=args.device, threads=args.threads,
+                                  report=args.report)
+        from .translate import ray_run
+        # the models run on the Ray workers (`--device` and `--threads` are theirs); the
+        # driver plans, and writes the memory and the files
+        with ray_run.session(args.ray, workers=args.threads, device=args.device):
+            return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
+                                  force=args.force, report=args.report)
     if args.command == "models":
         from .translate.command import models_command
         return models_command(args.models_command, getattr(args, "file", None),

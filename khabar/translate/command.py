@@ -23,7 +23,7 @@ from .. import __version__, content, frontmatter, text, yamlsrc
 from .. import config as config_stage
 from ..config import SiteConfig
 from ..errors import CommandError, Diagnostic, KhabarError, display_path
-from . import chain, confidence, workspace
+from . import chain, confidence, ray_run, workspace
 from .engine import (
     INSTALL_HINT,
     DeviceError,
@@ -31,7 +31,6 @@ from .engine import (
     ModelMissing,
     Translator,
     resolve,
-    translate_scored,
 )
 from .glossary import Glossary, Protected
 from .glossary import markup as glossary_markup
@@ -380,18 +379,27 @@ def _run(todo: Sequence[Job], engine: Translator, config: SiteConfig, summary: S
     write_finished(0)
     progress = Progress(len(missing), len(prepared), err)
     on_gpu = getattr(getattr(engine, "hardware", None), "device", "cpu") == "cuda"
-    size = CHUNK_CUDA if on_gpu else CHUNK
-    for start in range(0, len(missing), size):
-        chunk = missing[start:start + size]
-        results = translate_scored(engine, [shielded[asked[mk][0]].text for mk in chunk])
+    size = ray_run.batch_size(CHUNK_CUDA if on_gpu else CHUNK)
+    chunks = [missing[start:start + size] for start in range(0, len(missing), size)]
+    # in order here; from Ray (`translate --ray`) in any order: each batch is stored in the
+    # memory as it comes, and articles are written once every batch before theirs is in
+    back: set[int] = set()
+    translated = 0
+    for index, results in ray_run.translate_chunks(
+            engine, [[shielded[asked[mk][0]].text for mk in chunk] for chunk in chunks]):
+        chunk = chunks[index]
         memory.store_many(engine.identity, [(mk, r.text, r.score) for mk, r in
                                             zip(chunk, results, strict=True)], languages=pair)
         for mk, r in zip(chunk, results, strict=True):
             for k in asked[mk]:
                 known[k], scores[k] = glossary.restore(r.text, shielded[k]), r.score
                 summary.by_model += 1
-        progress.advance(len(chunk), bisect.bisect_left(finished_at, start + len(chunk)))
-        write_finished(start + len(chunk))
+        back.add(index)
+        while translated // size < len(chunks) and translated // size in back:
+            step = len(chunks[translated // size])
+            translated += step
+            progress.advance(step, bisect.bisect_left(finished_at, translated))
+            write_finished(translated)
     if missing:
         progress.finish()
 
