@@ -12,13 +12,13 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
 
-from . import __version__, cache, publish, rebuild, sitemap
+from . import __version__, cache, publish, rebuild, search, sitemap
 from . import load as load_stage
 from . import parallel as parallel_work
 from . import plan as plan_stage
@@ -193,6 +193,8 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     try:
         made = _make(job, partial, state, parallel, clock,
                      lambda: cache.pack(articles, loaded.bodies.used))
+        made = _with_search(made, loaded.site, work, out, previous)
+        clock.lap("search index")
         differ = staging.complete(made.written, made.fixed, made.expected, set(previous))
         clock.lap("stage")
         # after the swap the output's tree becomes the spare, worth keeping when the next
@@ -265,6 +267,23 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
     return _Made(written=[m.path for m in made if m.redone], fixed=fixed,
                  expected=expected, outputs=outputs, uses={m.path: m.uses for m in made},
                  shapes=rebuild.shapes(job.site), pages=pages, bulk=bulk)
+
+
+def _with_search(made: _Made, site: SiteView, scratch: Path, out: Path,
+                 previous: Mapping[str, bytes]) -> _Made:
+    """The search index (search.py) made whole from the site, or the output's kept when no
+    story changed, in place of the last build's: staged like the fixed files (unchanged
+    ones linked from the output), before the publish, so a failed index leaves the old
+    site."""
+    files = search.index(site, scratch, out=out, last=previous)
+    fixed = made.fixed
+    for path, data in files.items():
+        fixed.add(path, data, "the search index")
+    fixed.check()  # a static/pagefind/ file: an error naming it
+    last = search.search_files(made.outputs)
+    outputs = {p: fp for p, fp in made.outputs.items() if p not in last}
+    outputs.update((p, hashlib.sha256(d).digest()) for p, d in files.items())
+    return replace(made, fixed=fixed, expected=made.expected - last, outputs=outputs)
 
 
 def _expires(site: SiteView, state: cache.State | None, partial: bool) -> float:

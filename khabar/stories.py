@@ -134,8 +134,12 @@ _SITE_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")/(?!/)')
 def site_links(html: str, prefix: str) -> str:
     """A body's links written from the site's root (`/fa/articles/x/`) under the site's
     path (`/repo/fa/articles/x/`): bodies are rendered, and cached, without the base URL,
-    and such a link means this site, wherever it is published."""
-    return _SITE_LINK.sub(lambda m: f"{m.group(1)}{prefix}/", html) if prefix else html
+    and such a link means this site, wherever it is published. One that already starts
+    with the path is left as it is."""
+    if not prefix:
+        return html
+    return _SITE_LINK.sub(lambda m: m.group(0) if html.startswith(
+        f"{prefix[1:]}/", m.end()) else f"{m.group(1)}{prefix}/", html)
 
 
 def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies,

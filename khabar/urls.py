@@ -102,6 +102,11 @@ class Urls:
         return f"/{lang}/search/"
 
     @staticmethod
+    def search_index() -> str:
+        """The folder of the search index (Pagefind's files), every language's."""
+        return "/pagefind/"
+
+    @staticmethod
     def asset(name: str) -> str:
         return f"/assets/{name}"
 
