@@ -311,12 +311,13 @@ def pages(site: SiteView) -> list[PageSpec]:
     specs.append(_root(site))
     specs.extend(_not_found(site))
     by_key: dict[tuple[str, ...], dict[str, str]] = {}
-    for spec in specs:
-        if spec.indexable and spec.kind is not PageKind.ROOT:
-            by_key.setdefault(spec.key, {})[spec.lang] = spec.route
-    for spec in specs:
-        if spec.indexable and spec.kind is not PageKind.ROOT:  # the root keeps the homes
-            spec.alternates = by_key.get(spec.key, {spec.lang: spec.route})
+    # a language's search page is no page to index, but leads to the others' all the same
+    twinned = [spec for spec in specs if spec.kind is not PageKind.ROOT
+               and (spec.indexable or spec.kind is PageKind.SEARCH)]
+    for spec in twinned:
+        by_key.setdefault(spec.key, {})[spec.lang] = spec.route
+    for spec in twinned:  # the root keeps the homes
+        spec.alternates = by_key.get(spec.key, {spec.lang: spec.route})
     return specs
 
 
