@@ -96,6 +96,7 @@ class SiteConfig:
     author: Mapping[str, str] = field(default_factory=dict)  # by language: the newsroom
     copyright: Mapping[str, str] = field(default_factory=dict)  # by language; may be empty
     hub: str = ""  # a WebSub hub's URL, or ""
+    search: bool = True  # a search index and page
     # per (from, to) pair: source phrase -> target phrase, as written (`glossary:`)
     glossary: Mapping[tuple[str, str], Mapping[str, str]] = field(
         default_factory=lambda: MappingProxyType({}), hash=False)
@@ -185,6 +186,11 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
         top.error("hub", f"'{hub}' is not an absolute http(s) URL",
                   "write the hub's address, e.g. hub: https://pubsubhubbub.appspot.com/")
         hub = ""
+    search = data.get("search", True)
+    if not isinstance(search, bool):
+        top.error("search", "must be true or false",
+                  "search: false leaves out the search index and page")
+        search = True
     logo = top.string("logo", required=False, default="")
     problem = local_image_problem(logo, site_dir) if logo else None
     if problem:
@@ -200,7 +206,7 @@ def parse(data: yamlsrc.LineDict, site_dir: Path, shown: str) -> SiteConfig:
                       timezone=tz, default_language=first, languages=languages,
                       taxonomies=taxonomies, per_page=per_page, feeds=feeds,
                       markdown=markdown, home=home, logo=logo, author=author,
-                      copyright=copyright_, hub=hub, glossary=glossary,
+                      copyright=copyright_, hub=hub, search=search, glossary=glossary,
                       translate=translate)
 
 

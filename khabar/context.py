@@ -49,7 +49,8 @@ class Contexts:
                      urls.href(urls.taxonomy(lang.code, tax.key))) for tax in cfg.taxonomies]
             + [Link(site.words[lang.code].plain["briefings"],
                     urls.href(urls.briefings(lang.code))),
-               Link(site.words[lang.code].plain["search"], urls.href(urls.search(lang.code)))]
+               *([Link(site.words[lang.code].plain["search"],
+                       urls.href(urls.search(lang.code)))] if cfg.search else [])]
             for lang in cfg.languages}
 
     def story_item(self, story: StoryView, t: Mapping[str, str], lang: str,

@@ -193,7 +193,8 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
     try:
         made = _make(job, partial, state, parallel, clock,
                      lambda: cache.pack(articles, loaded.bodies.used))
-        made = _with_search(made, loaded.site, work, out, previous)
+        if loaded.site.config.search:
+            made = _with_search(made, loaded.site, work, out, previous)
         clock.lap("search index")
         differ = staging.complete(made.written, made.fixed, made.expected, set(previous))
         clock.lap("stage")

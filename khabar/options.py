@@ -82,6 +82,10 @@ SITE: tuple[Option, ...] = (
            "ar, 123 for en and fr); `latin`: 123", choices=("native", "latin")),
     Option("per_page", "whole number ≥ 1", 20,
            "stories per page on a country's or actor's page"),
+    Option("search", "`true` or `false`", True,
+           "`false`: no search index, no search page and no search link in the navigation; "
+           "rebuilds after a story's edit are then much faster on large sites "
+           "([Search](#search))"),
     Option("home.days", "whole number ≥ 1", 7,
            "the home page shows the stories of the newest this many days that have stories, "
            "each day under its heading, then the older briefings by month"),

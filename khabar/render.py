@@ -492,10 +492,11 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         links = [day_link(i) for i in range(len(days))]
         return {"days": links, "months": v.months(days, links)}
 
-    index_url = urls.href(urls.search_index())
-    yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,), t["search"],
-                   lambda: {"index_url": index_url}, description=t["search"],
-                   indexable=False)
+    if cfg.search:
+        index_url = urls.href(urls.search_index())
+        yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,),
+                       t["search"], lambda: {"index_url": index_url},
+                       description=t["search"], indexable=False)
     yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
                    t["briefings"], briefings_context,
                    description=headlines(t["briefings"], (), t["colon"],

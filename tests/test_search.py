@@ -492,3 +492,15 @@ def test_the_pages_search_key_is_search_key(served: Served) -> None:
     assert page.evaluate("ts => ts.map(t => khabarSearch.searchKey(t))", typed) == \
         [k for _, k in KEYS]
     page.context.close()
+
+
+def test_search_false_leaves_out_the_index_the_page_and_the_link(mini_site: Path,
+                                                                 tmp_path: Path) -> None:
+    site_yaml = mini_site / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8") + "search: false\n",
+                         encoding="utf-8")
+    out = tmp_path / "out"
+    build(mini_site, out)
+    assert not (out / "pagefind").exists() and not (out / "fa" / "search").exists()
+    home = (out / "fa" / "index.html").read_text(encoding="utf-8")
+    assert "/fa/search/" not in home
