@@ -162,6 +162,14 @@ def parser() -> argparse.ArgumentParser:
                       "record each as translating the original as it is now "
                       "(source_sha256) and reviewed, and do nothing else (with --dry-run: "
                       "say so, write nothing)")
+    only.add_argument("--export", nargs=2, metavar=("FORMAT", "DIR"),
+                      help="`--export xliff DIR`: write each current machine translation as "
+                      "XLIFF 1.2 (DIR/<slug>.<lang>.xlf) for review in a translator's tool, "
+                      "and do nothing else")
+    only.add_argument("--import", dest="import_dir", type=Path, metavar="DIR",
+                      help="take the reviewed XLIFF files of DIR back: each story's "
+                      "translation rebuilt from them, marked reviewed, its sentences into "
+                      "the translation memory; and do nothing else")
 
     command("check")
 
@@ -335,6 +343,15 @@ def _run(args: argparse.Namespace) -> int:
             return accept(site, args.accept, sys.stdout, dry_run=args.dry_run)
         if args.export_tmx is not None:
             return export_tmx(site, args.export_tmx)
+        if args.export is not None:
+            from .translate.xliff import export_xliff
+            if args.export[0] != "xliff":
+                raise CommandError(f"--export {args.export[0]}: the one format is xliff",
+                                   "khabar translate --export xliff DIR")
+            return export_xliff(site, Path(args.export[1]))
+        if args.import_dir is not None:
+            from .translate.xliff import import_xliff
+            return import_xliff(site, args.import_dir)
         if args.ray is None:
             return translate_site(site, to_lang=args.to_lang, dry_run=args.dry_run,
                                   force=args.force, device=args.device, threads=args.threads,

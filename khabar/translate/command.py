@@ -471,10 +471,11 @@ def _target_path(job: Job, root: Path) -> Path:
 def _compose(job: Job, title: str, summary: str | None, body: str, engine: Translator,
              image_words: dict[str, str] | None = None,
              hops: Sequence[chain.Hop] = (),
-             low_confidence: Sequence[dict[str, Any]] = ()) -> str:
+             low_confidence: Sequence[dict[str, Any]] = (), status: str = "machine") -> str:
     """The translated file: the source's metadata, the new text (the picture's alt and
     caption too), and its provenance: for a translation of a translation, every hop back
-    to the original (`chain`)."""
+    to the original (`chain`). `status` is `reviewed` for a review taken back from XLIFF
+    (xliff.py)."""
     source_fm = _front_matter(job.source)
     fm: dict[str, Any] = {"title": title}
     if summary:
@@ -494,7 +495,7 @@ def _compose(job: Job, title: str, summary: str | None, body: str, engine: Trans
         "source_sha256": job.source.sha256,
         "engine": engine.engine_name,
         "model": engine.model_name,
-        "status": "machine",
+        "status": status,
         "output_sha256": content_digest(title, summary, body, picture),
     }}
     if low_confidence:
