@@ -334,99 +334,173 @@ class _Lazy(dict[str, StoryView]):
 
 
 def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
-    v = _Views(site, lang)
-    urls, cfg, t = site.urls, site.config, v.t
-    stories = site.stories[lang]
-    days = site.days[lang]
-    by_slug = {s.slug: s for s in stories}
-    views = _Lazy(lambda slug: v.story(by_slug[slug]))
-    # lists show titles and summaries, never bodies: without the body, a list page's
-    # fingerprint changes only when what it shows changes
-    teasers = _Lazy(lambda slug: replace(views[slug], html=""))
-    made_links: dict[int, Link] = {}
-    made_refs: dict[str, StoryRef] = {}
+    pages = _LanguagePages(site, lang)
+    yield from pages.lists()
+    yield from pages.stories()
+    yield from pages.terms()
 
-    def ref(slug: str) -> StoryRef:
-        hit = made_refs.get(slug)
+
+class _LanguagePages:
+    """One language's pages, each with its context made when asked for; what several
+    pages show (story views, day links) is made once and shared."""
+
+    def __init__(self, site: SiteView, lang: str) -> None:
+        self.site, self.lang = site, lang
+        self.v = v = _Views(site, lang)
+        self.urls, self.cfg, self.t = site.urls, site.config, v.t
+        self.all = site.stories[lang]
+        self.days = site.days[lang]
+        self.by_slug = {s.slug: s for s in self.all}
+        self.views = _Lazy(lambda slug: v.story(self.by_slug[slug]))
+        # lists show titles and summaries, never bodies: without the body, a list page's
+        # fingerprint changes only when what it shows changes
+        self.teasers = _Lazy(lambda slug: replace(self.views[slug], html=""))
+        self.made_links: dict[int, Link] = {}
+        self.made_refs: dict[str, StoryRef] = {}
+        self.position = {s.slug: k for k, s in enumerate(self.all)}
+        self.day_index = {s.slug: i for i, d in enumerate(self.days) for s in d.stories}
+        self.tagged: dict[str, list[str]] = {}  # slug -> slugs sharing a tag (on first use)
+        self.versions = {code: {x.slug: x for x in ss} for code, ss in site.stories.items()}
+
+    # shared pieces
+
+    def ref(self, slug: str) -> StoryRef:
+        hit = self.made_refs.get(slug)
         if hit is None:
-            f = views[slug]
-            hit = made_refs[slug] = StoryRef(f.slug, f.url, f.title, f.text_lang, f.text_dir,
-                                             f.date_iso, f.when_text)
+            f = self.views[slug]
+            hit = self.made_refs[slug] = StoryRef(f.slug, f.url, f.title, f.text_lang,
+                                                  f.text_dir, f.date_iso, f.when_text)
         return hit
 
-    def day_link(i: int) -> Link:  # dates are slow to format: only those shown
-        link = made_links.get(i)
+    def day_link(self, i: int) -> Link:  # dates are slow to format: only those shown
+        link = self.made_links.get(i)
         if link is None:
-            d = days[i]
-            link = made_links[i] = Link(v.day_text(d.day), urls.href(urls.briefing(lang, d.day)),
-                                        count=len(d.stories))
+            d = self.days[i]
+            link = self.made_links[i] = Link(
+                self.v.day_text(d.day), self.urls.href(self.urls.briefing(self.lang, d.day)),
+                count=len(d.stories))
         return link
 
-    def day_view(i: int) -> DayView:
-        d = days[i]
-        return DayView(day_link(i), d.day.isoformat(),
+    def day_view(self, i: int) -> DayView:
+        d, teasers = self.days[i], self.teasers
+        return DayView(self.day_link(i), d.day.isoformat(),
                        tuple(teasers[s.slug] for s in d.stories if s.kind == "article"),
                        tuple(teasers[s.slug] for s in d.stories if s.kind != "article"))
 
-    def briefing_context(i: int) -> dict[str, Any]:
-        d = days[i]
+    # the home page, the days, the list of days, the search page
+
+    def lists(self) -> Iterable[PageSpec]:
+        urls, cfg, t, lang, days = self.urls, self.cfg, self.t, self.lang, self.days
+        yield PageSpec(urls.home(lang), lang, "home.html", (PageKind.HOME,),
+                       cfg.title.get(lang, ""), self.home_context,
+                       description=cfg.description.get(lang, ""))
+        for i, d in enumerate(days):
+            yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
+                           (PageKind.BRIEFING, d.day.isoformat()),
+                           f"{t['briefing']}{t['colon']}{self.day_link(i).label}",
+                           partial(self.briefing_context, i),
+                           description=headlines(self.day_link(i).label, d.stories,
+                                                 t["colon"]))
+        if cfg.search:
+            index_url = urls.href(urls.search_index())
+            yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,),
+                           t["search"], lambda: {"index_url": index_url},
+                           description=t["search"], indexable=False)
+        yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
+                       t["briefings"], self.briefings_context,
+                       description=headlines(t["briefings"], (), t["colon"],
+                                             cfg.description.get(lang, "")))
+
+    def briefing_context(self, i: int) -> dict[str, Any]:
+        d, days, teasers = self.days[i], self.days, self.teasers
         return {
-            "day_text": v.day_text(d.day), "day_iso": d.day.isoformat(),
+            "day_text": self.v.day_text(d.day), "day_iso": d.day.isoformat(),
             "reports": [teasers[s.slug] for s in d.stories if s.kind == "article"],
             "briefs": [teasers[s.slug] for s in d.stories if s.kind != "article"],
-            "newer": day_link(i - 1) if i > 0 else None,
-            "older": day_link(i + 1) if i + 1 < len(days) else None,
-            "recent": [day_link(k) for k in range(min(RECENT_DAYS, len(days)))],
+            "newer": self.day_link(i - 1) if i > 0 else None,
+            "older": self.day_link(i + 1) if i + 1 < len(days) else None,
+            "recent": [self.day_link(k) for k in range(min(RECENT_DAYS, len(days)))],
         }
 
-    def home_context() -> dict[str, Any]:
-        shown = home_days(days, cfg.home.days, cfg.home.items)
+    def home_context(self) -> dict[str, Any]:
+        days, home = self.days, self.cfg.home
+        shown = home_days(days, home.days, home.items)
         rest = range(shown, min(len(days), shown + RECENT_DAYS))
         return {
-            **(briefing_context(0) if days else no_days()),
-            "latest": [day_view(i) for i in range(shown)],
-            "archive": v.months([days[i] for i in rest], [day_link(i) for i in rest]),
-            "briefings_url": urls.href(urls.briefings(lang)),
+            **(self.briefing_context(0) if days else {
+                "day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
+                "older": None, "recent": []}),
+            "latest": [self.day_view(i) for i in range(shown)],
+            "archive": self.v.months([days[i] for i in rest],
+                                     [self.day_link(i) for i in rest]),
+            "briefings_url": self.urls.href(self.urls.briefings(self.lang)),
         }
 
-    position = {s.slug: k for k, s in enumerate(stories)}
-    day_index = {s.slug: i for i, d in enumerate(days) for s in d.stories}
-    tagged: dict[str, list[str]] = {}  # slug -> slugs sharing a tag (made on first use)
+    def briefings_context(self) -> dict[str, Any]:
+        links = [self.day_link(i) for i in range(len(self.days))]
+        return {"days": links, "months": self.v.months(self.days, links)}
 
-    def related(slug: str) -> list[StoryRef]:
+    # each story's page, and a translation's bilingual page
+
+    def stories(self) -> Iterable[PageSpec]:
+        urls, t, lang = self.urls, self.t, self.lang
+        for s in self.all:
+            yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
+                           (PageKind.ARTICLE, s.slug), s.title,
+                           partial(self.article_context, s.slug),
+                           description=shorten(s.summary or s.title, 200),
+                           indexable=s.state != PENDING)
+            if s.original_lang != lang and s.state != PENDING:
+                yield PageSpec(urls.bilingual(lang, s.slug), lang, "bilingual.html",
+                               (PageKind.BILINGUAL, s.slug),
+                               f"{s.title} ({t['side_by_side']})",
+                               partial(self.bilingual_context, s.slug),
+                               description=shorten(s.summary or s.title, 200),
+                               indexable=False, canonical=urls.article(lang, s.slug))
+
+    def article_context(self, slug: str) -> dict[str, Any]:
+        k, i = self.position[slug], self.day_index[slug]
+        return {"story": self.views[slug], "day": self.day_link(i),
+                "side_by_side": self.side_by_side(self.by_slug[slug]),
+                "same_day": [self.ref(x.slug) for x in self.days[i].stories
+                             if x.slug != slug][:SAME_DAY],
+                "related": self.related(slug),
+                "newer": self.neighbour(k - 1), "older": self.neighbour(k + 1)}
+
+    def related(self, slug: str) -> list[StoryRef]:
         """Stories sharing a tag with this one, newest first."""
-        if not tagged:
-            for groups in site.terms[lang].values():
+        if not self.tagged:
+            for groups in self.site.terms[self.lang].values():
                 for g in groups:
                     for story in g.stories:
-                        tagged.setdefault(story.slug, []).extend(x.slug for x in g.stories)
-        near = set(tagged.get(slug, ())) - {slug}
-        return [ref(x) for x in sorted(near, key=position.__getitem__)[:RELATED]]
+                        self.tagged.setdefault(story.slug, []).extend(
+                            x.slug for x in g.stories)
+        near = set(self.tagged.get(slug, ())) - {slug}
+        return [self.ref(x) for x in sorted(near, key=self.position.__getitem__)[:RELATED]]
 
-    def neighbour(k: int) -> StoryRef | None:
-        return ref(stories[k].slug) if 0 <= k < len(stories) else None
+    def neighbour(self, k: int) -> StoryRef | None:
+        return self.ref(self.all[k].slug) if 0 <= k < len(self.all) else None
 
-    def side_by_side(s: Story) -> list[Link]:
+    def side_by_side(self, s: Story) -> list[Link]:
         """The bilingual views a story's page leads to: its own, for a translation; each
         translation's, for an original."""
+        cfg, urls, lang = self.cfg, self.urls, self.lang
         if s.original_lang != lang:
             return [Link(cfg.language(s.original_lang).name,
                          urls.href(urls.bilingual(lang, s.slug)), lang=s.original_lang,
                          dir=cfg.language(s.original_lang).dir)] if s.state != PENDING else []
         return [Link(o.name, urls.href(urls.bilingual(o.code, s.slug)), lang=o.code,
                      dir=o.dir) for o in cfg.languages
-                if o.code != lang and translated(o.code, s.slug)]
+                if o.code != lang and self.translated(o.code, s.slug)]
 
-    def translated(code: str, slug: str) -> bool:
-        other = versions.get(code, {}).get(slug)
-        return other is not None and other.state != PENDING and other.original_lang == lang
+    def translated(self, code: str, slug: str) -> bool:
+        other = self.versions.get(code, {}).get(slug)
+        return other is not None and other.state != PENDING and other.original_lang == self.lang
 
-    versions = {code: {x.slug: x for x in ss} for code, ss in site.stories.items()}
-
-    def bilingual_context(slug: str) -> dict[str, Any]:
-        s = by_slug[slug]
-        original = versions[s.original_lang][slug]
-        olang = cfg.language(s.original_lang)
+    def bilingual_context(self, slug: str) -> dict[str, Any]:
+        s = self.by_slug[slug]
+        original = self.versions[s.original_lang][slug]
+        olang = self.cfg.language(s.original_lang)
         source, target = blocks.split(original.html), blocks.split(s.html)
         aligned = len(source) == len(target)
         if not aligned:  # a person's translation may regroup paragraphs: whole bodies
@@ -435,35 +509,54 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
         if aligned and s.translation is not None and s.state == MACHINE:
             low = flagged_blocks(target, [{"where": where, "text": words}
                                           for where, words in s.translation.low_confidence])
-        return {"story": views[slug],
-                "original": Link(original.title, urls.href(urls.article(olang.code, slug)),
+        return {"story": self.views[slug],
+                "original": Link(original.title,
+                                 self.urls.href(self.urls.article(olang.code, slug)),
                                  lang=olang.code, dir=olang.dir, note=olang.name),
                 "rows": [(Markup(_own_ids(a, "o-")), Markup(_own_ids(b, "t-")), k in low)
                          for k, (a, b) in enumerate(zip(source, target, strict=True))],
                 "aligned": aligned}
 
-    def article_context(slug: str) -> dict[str, Any]:
-        k, i = position[slug], day_index[slug]
-        return {"story": views[slug], "day": day_link(i),
-                "side_by_side": side_by_side(by_slug[slug]),
-                "same_day": [ref(x.slug) for x in days[i].stories if x.slug != slug][:SAME_DAY],
-                "related": related(slug),
-                "newer": neighbour(k - 1), "older": neighbour(k + 1)}
+    # each taxonomy's index and its terms' pages
 
-    def taxonomy_context(tax: Taxonomy, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
+    def terms(self) -> Iterable[PageSpec]:
+        urls, cfg, t, lang, v = self.urls, self.cfg, self.t, self.lang, self.v
+        for tax in cfg.taxonomies:
+            groups = self.site.terms[lang][tax.key]
+            yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
+                           (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key),
+                           partial(self.taxonomy_context, tax, groups),
+                           description=headlines(tax.title.get(lang, tax.key), (), t["colon"],
+                                                 v.words.join([v.term_name(tax, g.term)
+                                                               for g in groups[:12]])))
+            for g in groups:
+                chunks = paginate(g.stories, cfg.per_page)
+                name = v.term_name(tax, g.term)
+                for n in range(1, len(chunks) + 1):
+                    title = name if n == 1 else \
+                        f"{name} ({v.words.format('page_n', n=v.number(n))})"
+                    yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
+                                   (PageKind.TERM, tax.key, g.term, str(n)), title,
+                                   partial(self.term_context, tax, g, name, chunks, n),
+                                   description=headlines(title, chunks[n - 1], t["colon"]))
+
+    def taxonomy_context(self, tax: Taxonomy, groups: tuple[TermGroup, ...]) -> dict[str, Any]:
+        v, urls, lang = self.v, self.urls, self.lang
         ranked = sorted(groups, key=lambda g: (-len(g.stories), v.term_name(tax, g.term)))
         return {"taxonomy_title": tax.title.get(lang, tax.key), "terms": [
             Link(v.term_name(tax, g.term), urls.href(urls.term(lang, tax.key, g.term)),
                  count=len(g.stories)) for g in ranked]}
 
-    def term_context(tax: Taxonomy, g: TermGroup, name: str,
+    def term_context(self, tax: Taxonomy, g: TermGroup, name: str,
                      chunks: Sequence[Sequence[Story]], n: int) -> dict[str, Any]:
+        v, urls, lang, cfg = self.v, self.urls, self.lang, self.cfg
+
         def page_link(k: int) -> Link:
             return Link(v.number(k), urls.href(urls.term(lang, tax.key, g.term, k)))
         return {
             "term_name": name, "taxonomy_title": tax.title.get(lang, tax.key),
             "taxonomy_url": urls.href(urls.taxonomy(lang, tax.key)),
-            "stories": [teasers[s.slug] for s in chunks[n - 1]],
+            "stories": [self.teasers[s.slug] for s in chunks[n - 1]],
             "count": len(g.stories), "page": n, "pages": len(chunks),
             "newer": page_link(n - 1) if n > 1 else None,
             "older": page_link(n + 1) if n < len(chunks) else None,
@@ -471,66 +564,8 @@ def _language_pages(site: SiteView, lang: str) -> Iterable[PageSpec]:
                            urls.href(urls.term(o.code, tax.key, g.term)),
                            lang=o.code, dir=o.dir, note=o.name)
                       for o in cfg.languages if o.code != lang
-                      and any(x.term == g.term for x in site.terms[o.code][tax.key])],
+                      and any(x.term == g.term for x in self.site.terms[o.code][tax.key])],
         }
-
-    site_title = cfg.title.get(lang, "")
-    route = urls.home(lang)
-    def no_days() -> dict[str, Any]:
-        return {"day_text": "", "day_iso": "", "reports": [], "briefs": [], "newer": None,
-                "older": None, "recent": []}
-
-    yield PageSpec(route, lang, "home.html", (PageKind.HOME,), site_title, home_context,
-                   description=cfg.description.get(lang, ""))
-    for i, d in enumerate(days):
-        yield PageSpec(urls.briefing(lang, d.day), lang, "briefing.html",
-                       (PageKind.BRIEFING, d.day.isoformat()),
-                       f"{t['briefing']}{t['colon']}{day_link(i).label}",
-                       partial(briefing_context, i),
-                       description=headlines(day_link(i).label, d.stories, t["colon"]))
-    def briefings_context() -> dict[str, Any]:
-        links = [day_link(i) for i in range(len(days))]
-        return {"days": links, "months": v.months(days, links)}
-
-    if cfg.search:
-        index_url = urls.href(urls.search_index())
-        yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,),
-                       t["search"], lambda: {"index_url": index_url},
-                       description=t["search"], indexable=False)
-    yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
-                   t["briefings"], briefings_context,
-                   description=headlines(t["briefings"], (), t["colon"],
-                                         cfg.description.get(lang, "")))
-
-    for s in stories:
-        yield PageSpec(urls.article(lang, s.slug), lang, "article.html",
-                       (PageKind.ARTICLE, s.slug), s.title, partial(article_context, s.slug),
-                       description=shorten(s.summary or s.title, 200),
-                       indexable=s.state != PENDING)
-        if s.original_lang != lang and s.state != PENDING:
-            yield PageSpec(urls.bilingual(lang, s.slug), lang, "bilingual.html",
-                           (PageKind.BILINGUAL, s.slug), f"{s.title} ({t['side_by_side']})",
-                           partial(bilingual_context, s.slug),
-                           description=shorten(s.summary or s.title, 200), indexable=False,
-                           canonical=urls.article(lang, s.slug))
-    for tax in cfg.taxonomies:
-        groups = site.terms[lang][tax.key]
-        yield PageSpec(urls.taxonomy(lang, tax.key), lang, "taxonomy.html",
-                       (PageKind.TAXONOMY, tax.key), tax.title.get(lang, tax.key),
-                       partial(taxonomy_context, tax, groups),
-                       description=headlines(tax.title.get(lang, tax.key), (), t["colon"],
-                                             v.words.join([v.term_name(tax, g.term)
-                                                           for g in groups[:12]])))
-        for g in groups:
-            chunks = paginate(g.stories, cfg.per_page)
-            name = v.term_name(tax, g.term)
-            for n in range(1, len(chunks) + 1):
-                title = name if n == 1 else \
-                    f"{name} ({v.words.format('page_n', n=v.number(n))})"
-                yield PageSpec(urls.term(lang, tax.key, g.term, n), lang, "term.html",
-                               (PageKind.TERM, tax.key, g.term, str(n)), title,
-                               partial(term_context, tax, g, name, chunks, n),
-                               description=headlines(title, chunks[n - 1], t["colon"]))
 
 
 def _own_ids(html: str, prefix: str) -> str:
