@@ -325,14 +325,8 @@ def _run(args: argparse.Namespace) -> int:
         result = check(site)
         for warning in result.warnings:
             print(warning.format(), file=sys.stderr)
-        from . import config as config_stage
-        from . import content, tags
-        cfg = config_stage.load(site)
-        notes = tags.notes(cfg, content.load(cfg))
-        for note in notes:
-            print(note.format(), file=sys.stderr)
-        count = len(result.warnings) + len(notes)
-        warned = f", {_count(count, 'warning', 'warnings')}" if count else ""
+        warned = f", {_count(len(result.warnings), 'warning', 'warnings')}" \
+            if result.warnings else ""
         print(f"ok: {_count(result.stories, 'story', 'stories')}, "
               f"{_count(result.pages, 'page', 'pages')}{warned}")
         return 0
