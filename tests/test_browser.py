@@ -7,8 +7,10 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
@@ -83,12 +85,12 @@ class Site:
             route.abort()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+@contextmanager
+def serving(folder: Path) -> Iterator[tuple[str, Browser]]:
+    """`folder` served on 127.0.0.1 (its address) and Debian's chromium to look at it; both
+    stopped afterwards. Shared by every module that drives a browser."""
     chromium = need_tool("chromium")
-    out = tmp_path_factory.mktemp("browser") / "site"
-    build(ROOT, out)
-    handler = functools.partial(_QuietHandler, directory=str(out))
+    handler = functools.partial(_QuietHandler, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -97,13 +99,22 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             browser = pw.chromium.launch(executable_path=chromium, headless=True,
                                          args=CHROMIUM_ARGS)
             try:
-                yield Site(f"http://127.0.0.1:{server.server_address[1]}", browser)
+                yield f"http://127.0.0.1:{server.server_address[1]}", browser
             finally:
                 browser.close()
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    need_tool("chromium")  # before the build: fail fast
+    out = tmp_path_factory.mktemp("browser") / "site"
+    build(ROOT, out)
+    with serving(out) as (url, browser):
+        yield Site(url, browser)
 
 
 def style(page: Page, selector: str, prop: str) -> str:

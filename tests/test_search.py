@@ -6,23 +6,21 @@ a filter narrows the results."""
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import os
 import shutil
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, Run, need_tool, snapshot, write
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
+from test_browser import serving
 from test_pages_in_browser import AXE_RUN, AXE_SOURCE
 
 from khabar import cache, search
@@ -289,12 +287,6 @@ def test_a_static_file_in_the_index_folder_is_an_error(mini_site: Path, tmp_path
 
 # -- the search page in a browser -----------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-default-apps", "--disable-extensions",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 RESULTS = """() => [...document.querySelectorAll('.pagefind-ui__result')].map(r => ({
   href: r.querySelector('.pagefind-ui__result-link')?.getAttribute('href') || '',
   title: r.querySelector('.pagefind-ui__result-link')?.textContent || '',
@@ -302,11 +294,6 @@ RESULTS = """() => [...document.querySelectorAll('.pagefind-ui__result')].map(r 
   date: r.querySelector('.search-date')?.textContent || '',
   tags: [...r.querySelectorAll('.pagefind-ui__result-tag')].map(t => t.textContent.trim()),
 }))"""
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @dataclass
@@ -341,7 +328,7 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The mini site with the probe story, built and served under its base URL's path
     (/briefing/), and one browser."""
-    chromium = need_tool("chromium")
+    need_tool("chromium")  # before the build: fail fast
     root = tmp_path_factory.mktemp("search")
     site = root / "mini"
     shutil.copytree(ROOT / "tests/sites/mini", site, ignore=shutil.ignore_patterns(".*"))
@@ -357,22 +344,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         else:
             os.environ["XDG_CACHE_HOME"] = old
         cache._key.cache_clear()
-    handler = functools.partial(_QuietHandler, directory=str(root / "www"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True,
-                                         args=CHROMIUM_ARGS)
-            try:
-                yield Served(f"http://127.0.0.1:{server.server_address[1]}", browser)
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(root / "www") as (url, browser):
+        yield Served(url, browser)
 
 
 def ask(served: Served, lang: str, query: str, *, scheme: str = "light") -> tuple[Page, list[Any]]:
