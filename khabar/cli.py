@@ -164,8 +164,11 @@ def parser() -> argparse.ArgumentParser:
                       "say so, write nothing)")
     only.add_argument("--export", nargs=2, metavar=("FORMAT", "DIR"),
                       help="`--export xliff DIR`: write each current machine translation as "
-                      "XLIFF 1.2 (DIR/<slug>.<lang>.xlf) for review in a translator's tool, "
+                      "XLIFF (DIR/<slug>.<lang>.xlf) for review in a translator's tool, "
                       "and do nothing else")
+    t.add_argument("--xliff-version", choices=("2.0", "1.2"), default="2.0",
+                   help="with --export xliff: XLIFF 2.0 (default) or 1.2, for tools that "
+                   "read only 1.2 (--import reads either)")
     only.add_argument("--import", dest="import_dir", type=Path, metavar="DIR",
                       help="take the reviewed XLIFF files of DIR back: each story's "
                       "translation rebuilt from them, marked reviewed, its sentences into "
@@ -342,7 +345,7 @@ def _run(args: argparse.Namespace) -> int:
             if args.export[0] != "xliff":
                 raise CommandError(f"--export {args.export[0]}: the one format is xliff",
                                    "khabar translate --export xliff DIR")
-            return export_xliff(site, Path(args.export[1]))
+            return export_xliff(site, Path(args.export[1]), version=args.xliff_version)
         if args.import_dir is not None:
             from .translate.xliff import import_xliff
             return import_xliff(site, args.import_dir)

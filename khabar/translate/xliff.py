@@ -1,21 +1,21 @@
-"""Machine translations out to translators' tools as XLIFF 1.2, and their review back in.
+"""Machine translations out to translators' tools as XLIFF, and their review back in.
 
 `khabar translate --export xliff DIR` writes `DIR/<slug>.<lang>.xlf` per current machine
-translation: one `<trans-unit>` per sentence (title, summary, each sentence of the body, the
-picture's alt and caption), the original in `<source>`, the machine's sentence in
-`<target state="needs-review-translation">`, inline markup as `<bpt>`/`<ept>`, `<it>` and
-`<ph>` holding the Markdown (as in TMX, tmx.py), and a `<note>` with the model's score
-where the file's `low_confidence` lists the sentence. A block whose two sides split into a
-different number of sentences is one `<trans-unit>`.
+translation, in XLIFF 2.0 (`--xliff-version 1.2` for older tools): a unit per block of the
+story (title, summary, each block of the body, the picture's alt and caption), a sentence
+per segment, the original and the machine's sentence, inline markup as XLIFF inline codes
+holding the Markdown, and a note with the model's score where it is known
+(xliff_format.py writes and reads the two dialects). A block whose two sides split into a
+different number of sentences is one segment.
 
-`khabar translate --import DIR` puts each file's targets back: the translation is rebuilt
-from the original's blocks exactly as `khabar translate` writes one, marked `status:
-reviewed` with the original's current `source_sha256`, and its sentence pairs go into the
-memory under `human FROM→TO`. A file exported from an older version of the original is one
-error line, and nothing is written for it.
+`khabar translate --import DIR` puts each file's targets back (either version): the
+translation is rebuilt from the original's blocks exactly as `khabar translate` writes one,
+marked `status: reviewed` with the original's current `source_sha256`, and its sentence
+pairs go into the memory under `human FROM→TO`. A file exported from an older version of
+the original is one error line, and nothing is written for it.
 
-Written with lxml: translate-toolkit (3.20) writes XLIFF 1.1's namespace and version, and
-its inline placeables lose the Markdown a `<bpt>` stands for.
+Written with lxml: translate-toolkit (3.20) writes XLIFF 1.1's namespace and version, no
+2.0, and its inline placeables lose the Markdown a code stands for.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .. import config as config_stage
 from .. import content, text
 from ..config import SiteConfig
 from ..errors import Diagnostic, KhabarError, display_path
-from . import chain, confidence, workspace
+from . import chain, confidence, workspace, xliff_format
 from .engine import Hardware
 from .glossary import Glossary
 from .memory import HUMAN, TranslationMemory, human_key
@@ -43,17 +43,7 @@ from .segment import Document, segment
 from .segment_units import TOKEN_RE, Unit
 from .split import join, split_sentences
 from .tmx import _DIGITS, Placeholder, placeholders_in
-
-NS = "urn:oasis:names:tc:xliff:document:1.2"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-NEEDS_REVIEW = "needs-review-translation"
-HASH_NOTE = "source_sha256 "  # the header note naming the original's version
-_PAIR_TYPES = {"link": "link", "em": "italic", "strong": "bold"}
-_ITEM_TYPES = {"image": "image", "break": "lb"}
-
-
-def _q(tag: str) -> str:
-    return f"{{{NS}}}{tag}"
+from .xliff_format import Head, OutUnit, Pair
 
 
 @dataclass
@@ -175,74 +165,6 @@ def _blocks(job: Job, config: SiteConfig, memory: TranslationMemory | None = Non
     return blocks
 
 
-def _inline(parent: Any, value: str, tokens: Sequence[Placeholder]) -> None:
-    """`value` into `parent`: text, its placeholders as XLIFF inline elements."""
-    table = {t.number: t for t in tokens}
-    found = [(m, int(m.group(1).translate(_DIGITS))) for m in TOKEN_RE.finditer(value)]
-    found = [(m, n) for m, n in found if n in table]
-    count: dict[int, int] = {}
-    first: dict[int, int] = {}
-    for index, (_m, n) in enumerate(found):
-        count[n] = count.get(n, 0) + 1
-        first.setdefault(n, index)
-    parent.text = ""
-    last: Any = None
-    pos = 0
-    for index, (m, n) in enumerate(found):
-        before = value[pos:m.start()]
-        if last is None:
-            parent.text += before
-        else:
-            last.tail = (last.tail or "") + before
-        pos = m.end()
-        t = table[n]
-        paired = (t.role in ("open", "close") and count.get(n) == 1
-                  and count.get(t.pair) == 1 and t.pair in first
-                  and (first[t.pair] > index if t.role == "open" else first[t.pair] < index))
-        if t.role == "opaque":
-            el = etree.SubElement(parent, _q("ph"), id=str(n))
-            kind = _ITEM_TYPES.get(t.kind)
-        elif paired and t.role == "open":
-            el = etree.SubElement(parent, _q("bpt"), id=str(n))
-            kind = _PAIR_TYPES.get(t.kind)
-        elif paired:
-            el = etree.SubElement(parent, _q("ept"), id=str(t.pair))
-            kind = None
-        else:
-            el = etree.SubElement(parent, _q("it"), id=str(n),
-                                  pos="open" if t.role == "open" else "close")
-            kind = _PAIR_TYPES.get(t.kind)
-        if kind is None and t.kind and t.role != "close":
-            kind = "x-" + "".join(c for c in t.kind.lower() if c.isalnum() or c == "-")
-        if kind and kind != "x-" and not (paired and t.role == "close"):
-            el.set("ctype", kind)
-        el.text = t.markup
-        last = el
-    rest = value[pos:]
-    if last is None:
-        parent.text += rest
-    else:
-        last.tail = (last.tail or "") + rest
-
-
-def _plain(el: Any, tokens: Sequence[Placeholder]) -> str:
-    """An edited `<source>`/`<target>` as a sentence with placeholders again."""
-    table = {t.number: t for t in tokens}
-    out = [el.text or ""]
-    for child in el:
-        tag = etree.QName(child).localname if isinstance(child.tag, str) else ""
-        ident = child.get("id", "")
-        n = int(ident) if ident.isdigit() else 0
-        if tag == "ept" and n in table:
-            n = table[n].pair if table[n].role == "open" else n
-        if tag in ("bpt", "ept", "ph", "it", "x", "bx", "ex") and n in table:
-            out.append(f"[{n}]")
-        elif tag in ("g", "mrk"):
-            out.append(_plain(child, tokens))
-        out.append(child.tail or "")
-    return "".join(out)
-
-
 def _scores(made: content.Article) -> dict[tuple[str, str], float]:
     """The file's `low_confidence` entries: (where, first words) → score."""
     from .command import _front_matter
@@ -261,8 +183,8 @@ def _jobs(config: SiteConfig) -> list[Job]:
 
 
 def export_xliff(site: Path, dest: Path, out: TextIO | None = None,
-                 err: TextIO | None = None) -> int:
-    """One XLIFF 1.2 file per current machine translation into `dest`; 0."""
+                 err: TextIO | None = None, version: str = "2.0") -> int:
+    """One XLIFF file (2.0, or 1.2) per current machine translation into `dest`; 0."""
     from .command import MEMORY_FILE, _write_atomic
     out, err = out or sys.stdout, err or sys.stderr
     config = config_stage.load(site)
@@ -283,61 +205,60 @@ def export_xliff(site: Path, dest: Path, out: TextIO | None = None,
                       "not the original's; not exported", file=err)
                 continue
             _write_atomic(dest / f"{job.source.slug}.{job.target_lang}.xlf",
-                          _document(job, blocks, config, scores))
+                          xliff_format.document(version, _head(job, config),
+                                                _units(job, blocks, config, scores)))
             written += 1
     finally:
         if memory is not None:
             memory.close()
-    print(f"wrote {written} XLIFF file(s) to {dest}", file=out)
+    print(f"wrote {written} XLIFF {version} file(s) to {dest}", file=out)
     return 0
 
 
-def _document(job: Job, blocks: Sequence[_Block], config: SiteConfig,
-              remembered: dict[str, float]) -> bytes:
+def _head(job: Job, config: SiteConfig) -> Head:
+    def direction(code: str) -> str:
+        return next((lang.dir for lang in config.languages if lang.code == code), "auto")
+
+    return Head(job.source.file.relative_to(config.root).as_posix(), job.source.lang,
+                job.target_lang, job.source.sha256, direction(job.source.lang),
+                direction(job.target_lang))
+
+
+def _units(job: Job, blocks: Sequence[_Block], config: SiteConfig,
+           remembered: dict[str, float]) -> list[OutUnit]:
+    """The story's blocks as XLIFF units: a pair per sentence (one for a block whose sides
+    split differently), the model's confidence as a note where it is known."""
     assert job.existing is not None
     scores = _scores(job.existing)
     threshold = config.translate.low_confidence
-    root = etree.Element(_q("xliff"), nsmap={None: NS}, version="1.2")
-    file = etree.SubElement(
-        root, _q("file"), original=job.source.file.relative_to(config.root).as_posix(),
-        datatype="x-markdown")
-    file.set("source-language", job.source.lang)
-    file.set("target-language", job.target_lang)
-    header = etree.SubElement(file, _q("header"))
-    etree.SubElement(header, _q("note"), {"from": "khabar"}).text = \
-        HASH_NOTE + job.source.sha256
-    body = etree.SubElement(file, _q("body"))
+
+    def note(where: str, src: str, tgt: str) -> str | None:
+        score = remembered.get(normalise(src))
+        if score is None:
+            words = confidence.first_words(text.clean_line(TOKEN_RE.sub("", tgt)))
+            score = scores.get((where, words))
+        if score is None:
+            return None
+        low = " (low: check it first)" if score < threshold else ""
+        return f"model confidence {score:.2f}{low}; 0 is best"
+
+    units = []
     for block in blocks:
         if not block.source:
             continue
         where = block.uid.split(".")[0] if block.uid.startswith("body") else block.uid
-        if len(block.source) == len(block.target):
-            items = [(f"{block.uid}#{i}", s, t) for i, (s, t) in
-                     enumerate(zip(block.source, block.target, strict=True), 1)]
-        else:
-            items = [(block.uid, join(block.source), join(block.target))]
-        for uid, src, tgt in items:
-            unit = etree.SubElement(body, _q("trans-unit"), id=uid, resname=block.uid)
-            unit.set(XML_SPACE, "preserve")
-            _inline(etree.SubElement(unit, _q("source")), src, block.tokens)
-            target = etree.SubElement(unit, _q("target"), state=NEEDS_REVIEW)
-            _inline(target, tgt, block.tokens)
-            score = remembered.get(normalise(src))
-            if score is None:
-                words = confidence.first_words(text.clean_line(TOKEN_RE.sub("", tgt)))
-                score = scores.get((where, words))
-            if score is not None:
-                low = " (low: check it first)" if score < threshold else ""
-                etree.SubElement(unit, _q("note"), {"from": "khabar"}).text = (
-                    f"model confidence {score:.2f}{low}; 0 is best")
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8",
-                                pretty_print=True))
+        whole = len(block.source) != len(block.target)
+        items = ([(join(block.source), join(block.target))] if whole
+                 else list(zip(block.source, block.target, strict=True)))
+        units.append(OutUnit(block.uid, tuple(Pair(s, t, note(where, s, t)) for s, t in items),
+                             block.tokens, whole))
+    return units
 
 
 def import_xliff(site: Path, folder: Path, out: TextIO | None = None,
                  err: TextIO | None = None) -> int:
-    """Each `*.xlf` of `folder` back into its translation, reviewed, and into the memory;
-    0, or 1 when a file could not be taken (one error line each)."""
+    """Each `*.xlf` of `folder` (XLIFF 2.0 or 1.2) back into its translation, reviewed, and
+    into the memory; 0, or 1 when a file could not be taken (one error line each)."""
     from .command import MEMORY_FILE, take_reviewed
     out, err = out or sys.stdout, err or sys.stderr
     config = config_stage.load(site)
@@ -346,83 +267,72 @@ def import_xliff(site: Path, folder: Path, out: TextIO | None = None,
         raise KhabarError([Diagnostic(str(folder), None, "no .xlf files here",
                                       "run `khabar translate --export xliff DIR` first")])
     code = 0
-    imported: list[tuple[str, str, str]] = []
+    imported: list[tuple[Path, str]] = []
     with workspace.lock(config.content_dir), \
             TranslationMemory.open(config.root / MEMORY_FILE) as memory:
         jobs = _jobs(config)
         for path in files:
             said: list[tuple[str, str, tuple[Placeholder, ...]]] = []
-            problem = _import_one(path, jobs, config, memory, said)
-            if problem:
-                print(f"khabar: error: {display_path(path)}: {problem}", file=err)
+            got = _import_one(path, jobs, config, memory, said)
+            if isinstance(got, str):
+                print(f"khabar: error: {display_path(path)}: {got}", file=err)
                 code = 1
-            else:
-                imported.append(_key(path, config))
-                languages = (_key(path, config)[2], _key(path, config)[1])
-                # the person's sentences, as the file pairs them (human.py's block alignment
-                # below adds those of a translation edited outside XLIFF too)
-                memory.store_many(human_key(*languages), [(a, b) for a, b, _m in said
-                                                          if normalise(a) and b.strip()],
-                                  languages=languages, origin=HUMAN)
-                memory.store_markup((a, m) for a, _b, m in said if m)
-                print(f"imported {display_path(path)}", file=out)
+                continue
+            imported.append((config.root / got.original, got.target_lang))
+            languages = (got.source_lang, got.target_lang)
+            # the person's sentences, as the file pairs them (human.py's block alignment
+            # below adds those of a translation edited outside XLIFF too)
+            memory.store_many(human_key(*languages), [(a, b) for a, b, _m in said
+                                                      if normalise(a) and b.strip()],
+                              languages=languages, origin=HUMAN)
+            memory.store_markup((a, m) for a, _b, m in said if m)
+            print(f"imported {display_path(path)}", file=out)
         if imported:
-            reviewed = [j for j in _jobs(config)
-                        if (j.source.file.as_posix(), j.target_lang) in
-                        [key[:2] for key in imported]]
+            reviewed = [j for j in _jobs(config) if (j.source.file, j.target_lang) in imported]
             added = take_reviewed(memory, reviewed, config)
             print(f"{added} reviewed sentence pair(s) into the translation memory", file=out)
     return code
 
 
-def _key(path: Path, config: SiteConfig) -> tuple[str, str, str]:
-    root = etree.parse(str(path)).getroot()
-    file = root.find(_q("file"))
-    assert file is not None
-    return ((config.root / file.get("original", "")).as_posix(),
-            file.get("target-language", ""), file.get("source-language", ""))
-
-
 def _import_one(path: Path, jobs: Sequence[Job], config: SiteConfig,
                 memory: TranslationMemory,
-                said: list[tuple[str, str, tuple[Placeholder, ...]]]) -> str | None:
-    """Write one reviewed translation; what is wrong instead, if anything."""
+                said: list[tuple[str, str, tuple[Placeholder, ...]]]) -> Head | str:
+    """Write one reviewed translation; the story's head, or what is wrong instead."""
     from .command import _compose, _front_matter, _target_path, _write_atomic
     try:
         root = etree.parse(str(path), etree.XMLParser(resolve_entities=False,
                                                       no_network=True)).getroot()
     except (OSError, etree.XMLSyntaxError) as exc:
         return f"not XLIFF: {exc}"
-    file = root.find(_q("file"))
-    if root.tag != _q("xliff") or file is None:
-        return "not an XLIFF 1.2 file"
-    original = file.get("original", "")
-    lang = file.get("target-language", "")
-    job = next((j for j in jobs if j.source.file == config.root / original
-                and j.target_lang == lang and j.existing is not None), None)
+    got = xliff_format.read(root)
+    if isinstance(got, str):
+        return got
+    head = got.head
+    job = next((j for j in jobs if j.source.file == config.root / head.original
+                and j.target_lang == head.target_lang and j.existing is not None), None)
     if job is None or job.existing is None:
-        return f"no translation into {lang} of {original} in this site"
-    note = file.find(f"{_q('header')}/{_q('note')}")
-    exported = (note.text or "")[len(HASH_NOTE):].strip() if note is not None else ""
-    if not job.source.matches_digest(exported):
-        return (f"{original} changed since this file was exported; export it again "
+        return f"no translation into {head.target_lang} of {head.original} in this site"
+    if not job.source.matches_digest(head.source_sha256):
+        return (f"{head.original} changed since this file was exported; export it again "
                 "and redo the review")
     blocks = _blocks(job, config, memory)
     if blocks is None:
         return f"{display_path(job.existing.file)} no longer has the original's blocks"
     by_uid = {b.uid: b for b in blocks}
     edited: dict[str, list[tuple[str, str]]] = {}
-    for unit in file.iter(_q("trans-unit")):
-        uid = unit.get("id", "")
-        block = by_uid.get(uid.split("#")[0])
-        src, tgt = unit.find(_q("source")), unit.find(_q("target"))
-        if block is None or src is None or tgt is None:
-            return f"trans-unit {uid!r} is not one this story has"
+    for seg in got.segments:
+        block = by_uid.get(seg.unit)
+        if block is None or seg.source is None:
+            return f"unit {seg.unit!r} is not one this story has"
+        if seg.target is None:
+            return f"a sentence of unit {seg.unit!r} has no target: translate it or " \
+                "export the story again"
         edited.setdefault(block.uid, []).append(
-            (_plain(src, block.tokens), _plain(tgt, block.tokens)))
+            (got.plain(seg.source, block.tokens), got.plain(seg.target, block.tokens)))
     for block in blocks:
-        got = edited.get(block.uid)
-        if got is not None and [s for s, _t in got] not in (block.source, [join(block.source)]):
+        pairs = edited.get(block.uid)
+        if pairs is not None and [s for s, _t in pairs] not in (block.source,
+                                                              [join(block.source)]):
             return f"the original sentences of {block.uid} are not the story's"
 
     for block in blocks:
@@ -430,8 +340,8 @@ def _import_one(path: Path, jobs: Sequence[Job], config: SiteConfig,
             said.append((a, b, tuple(t for t in block.tokens if f"[{t.number}]" in a)))
 
     def words(block: _Block) -> str:
-        got = edited.get(block.uid)
-        return join(t for _s, t in got) if got is not None else join(block.target)
+        pairs = edited.get(block.uid)
+        return join(t for _s, t in pairs) if pairs is not None else join(block.target)
 
     body_words = [words(b) for b in blocks if b.uid.startswith("body.")]
     doc = _segment(job.source, config)
@@ -448,7 +358,7 @@ def _import_one(path: Path, jobs: Sequence[Job], config: SiteConfig,
     _write_atomic(_target_path(job, config.root),
                   _compose(job, title, summary, body, engine,  # type: ignore[arg-type]
                            image, hops, status="reviewed"))
-    return None
+    return head
 
 
 @dataclass
