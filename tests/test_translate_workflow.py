@@ -542,6 +542,19 @@ def test_reviewed_sentences_go_into_the_memory_the_tmx_and_new_translations(
     assert [el.tag for el in target] == ["bpt", "ept", "bpt", "ept"]
 
 
+def test_a_line_the_person_left_as_digits_and_code_loses_only_its_own_pairs(
+        mini_site: Path, cli: Callable[..., Run]) -> None:
+    """A reviewed line with no words left (`- 1 `کد``) is no unit to translate: the other
+    blocks still pair by their lines, and nothing pairs with it."""
+    reviewed_site(mini_site, cli, BODY.replace("- The first item with `کد`", "- 1 `کد`"))
+    assert run(mini_site, Echo())[0] == 0
+    with TranslationMemory.open(mini_site / MEMORY_FILE) as memory:
+        human = memory.lookup_many(human_key("fa", "en"), [
+            "نیروهای حفتر با ترکیه دیدار کردند.", "مورد اول با [1]", "مورد دوم"])
+    assert human == {"نیروهای حفتر با ترکیه دیدار کردند.": "Haftar's forces met Turkey.",
+                     "مورد دوم": "The second one"}
+
+
 def test_a_stale_or_restructured_review_gives_no_pairs(mini_site: Path,
                                                        cli: Callable[..., Run]) -> None:
     # haftar-turkey.en.md, reviewed, is stale: its original changed

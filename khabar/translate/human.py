@@ -7,8 +7,9 @@ are aligned block by block: the title, the summary, the picture's words, and eac
 the body (paragraph, heading, list item, cell...). A block gives pairs only when both
 sides split into as many sentences, and each sentence pair carries the same placeholders
 (the same links and emphasis): otherwise the reviewer merged, split or moved sentences,
-and no pair of that block is taken. A body whose units differ in number or kind gives no
-pair at all.
+and no pair of that block is taken. A unit the translation turned into digits and code
+alone pairs with nothing, and the others still pair by their lines; a body whose blocks
+were otherwise added, removed or moved gives no pair at all.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..config import SiteConfig
 from ..errors import KhabarError
 from .memory import normalise_source
 from .plan import Job
-from .segment import Document, segment
+from .segment import Document, Unit, segment
 from .split import split_sentences
 from .tmx import Placeholder, numbers_in, placeholders_in
 
@@ -69,10 +70,8 @@ def reviewed_pairs(job: Job, config: SiteConfig) -> Reviewed:
                          extension_configs=config.markdown.extension_configs)
     except KhabarError:  # changed while being read: taken next time
         ours = theirs = None
-    if ours is not None and theirs is not None and ours.kinds == theirs.kinds:
-        mine = [u for u in ours.inline if u.translatable]
-        yours = [u for u in theirs.inline if u.translatable]
-        for a, b in zip(mine, yours, strict=True):
+    if ours is not None and theirs is not None:
+        for a, b in _unit_pairs(ours, theirs):
             if [(t.role, t.kind) for t in a.tokens] != [(t.role, t.kind) for t in b.tokens]:
                 continue  # the person added or removed a link or emphasis
             got = _aligned(split_sentences(a.text), split_sentences(b.text), placeholders=True)
@@ -85,6 +84,40 @@ def reviewed_pairs(job: Job, config: SiteConfig) -> Reviewed:
                  and normalise_source(s) != normalise_source(t))
     return Reviewed(review_digest(job, config), kept,
                     tuple((s, m) for s, m in markup if m))
+
+
+def _unit_pairs(ours: Document, theirs: Document) -> list[tuple[Unit, Unit]]:
+    """Each unit of the original with the translation's unit in its place.
+
+    Block for block when both have the same translatable units. Else, when the translation
+    has the original's lines (as Khabar writes it), line by line: a line's units pair in
+    order when both lines have as many, of the same kinds. That keeps the rest of a body
+    whose translation turned one unit into digits and code alone (`۱۴۰۳ `x`` → `1403 `x``),
+    no text left to translate, so no unit. Any other difference: the person moved blocks,
+    and nothing pairs."""
+    mine = [u for u in ours.inline if u.translatable]
+    yours = [u for u in theirs.inline if u.translatable]
+    if ours.kinds == theirs.kinds:
+        return list(zip(mine, yours, strict=True))
+    if len(ours.lines) != len(theirs.lines):
+        return []
+    rows, found = _by_line(ours), _by_line(theirs)
+    if any(rows.get(line, []) and [t for t, _u in units] != [t for t, _u in rows[line]]
+           for line, units in found.items()) or not set(found) <= set(rows):
+        return []
+    return [(a, b) for line, units in found.items()
+            for (_t, a), (_k, b) in zip(rows[line], units, strict=True)]
+
+
+def _by_line(doc: Document) -> dict[int, list[tuple[str, Unit]]]:
+    """The translatable units on each line of a body, in order along it, with their kinds."""
+    rows: dict[int, list[tuple[int, str, Unit]]] = {}
+    for place in doc.places:
+        unit = doc.inline[place.unit]
+        if unit.translatable:
+            rows.setdefault(place.span.first, []).append((place.span.start, place.tag, unit))
+    return {line: [(tag, unit) for _c, tag, unit in sorted(found, key=lambda x: x[0])]
+            for line, found in sorted(rows.items())}
 
 
 def _aligned(ours: Sequence[str], theirs: Sequence[str], *, placeholders: bool = False
