@@ -720,3 +720,21 @@ def test_dry_run_warns_too(tmp_path: Path) -> None:
     code, out, err = run(site, Echo(), dry_run=True)
     assert code == 0 and "libya-report.fr.md (source changed)" in out
     assert "a person edited it and did not mark it reviewed" in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_and_nowhere_else() -> None:
+    from khabar.translate.report import Progress
+    shown, logged = _Terminal(), io.StringIO()
+    for stream in (shown, logged):
+        bar = Progress(40, 3, stream)
+        bar.advance(30, 2)
+        bar.advance(10, 3)
+        bar.finish()
+    assert "40/40" in shown.getvalue() and "3/3 articles" in shown.getvalue()
+    assert "\r" in shown.getvalue()  # redrawn in place
+    assert logged.getvalue() == ""

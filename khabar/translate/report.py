@@ -1,8 +1,7 @@
-"""What `khabar translate` reports: the tally of a run and its progress line."""
+"""What `khabar translate` reports: the tally of a run and its progress bar."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -28,34 +27,28 @@ class Summary:
 
 
 class Progress:
-    """Articles and sentences done, rate and time left, on one terminal line."""
+    """Sentences done, articles written, rate and time left: tqdm's bar on a terminal, and
+    nothing where the output is a log or a pipe (the run's last lines say what it did)."""
 
     def __init__(self, total_sentences: int, articles: int, stream: TextIO) -> None:
-        self.total, self.articles, self.stream = total_sentences, articles, stream
-        self.done = 0
-        self.start = time.monotonic()
-        self.tty = stream.isatty()
-        self._last = 0.0
+        from tqdm import tqdm
+        self.articles = articles
+        self.bar = tqdm(total=total_sentences, unit="sent", file=stream, desc="translating",
+                        disable=not _terminal(stream), dynamic_ncols=True, mininterval=0.5)
 
     def advance(self, n: int, articles_done: int) -> None:
-        self.done += n
-        now = time.monotonic()
-        if not self.tty and now - self._last < 5 and self.done < self.total:
-            return
-        self._last = now
-        rate = self.done / max(now - self.start, 1e-6)
-        left = (self.total - self.done) / rate if rate > 0 else 0.0
-        width = 24
-        filled = int(width * self.done / max(self.total, 1))
-        bar = "#" * filled + "-" * (width - filled)
-        line = (f"[{bar}] {self.done}/{self.total} sentences, {articles_done}/{self.articles} "
-                f"articles, {rate:.1f} sent/s, {left:.0f}s left")
-        self.stream.write(("\r" + line) if self.tty else line + "\n")
-        self.stream.flush()
+        self.bar.set_postfix_str(f"{articles_done}/{self.articles} articles", refresh=False)
+        self.bar.update(n)
 
     def finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
+        self.bar.close()
+
+
+def _terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # closed, or not a real stream
+        return False
 
 
 def tally(jobs: Sequence[Job]) -> Summary:
