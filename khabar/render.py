@@ -23,7 +23,7 @@ from .config import SiteConfig, Taxonomy
 from .i18n import Words
 from .images import Picture
 from .markup import shorten
-from .stories import MACHINE, PENDING, Story, StoryImage
+from .stories import MACHINE, PENDING, Story, StoryImage, search_parts
 from .taxonomy import Day, TermGroup, by_day, by_term, paginate
 from .theme import theme_dir as theme_dir  # re-exported: tests and themes use it
 from .translate.confidence import flagged_blocks
@@ -403,8 +403,12 @@ class _LanguagePages:
                                                  t["colon"]))
         if cfg.search:
             index_url = urls.href(urls.search_index())
+            # the first index is the page's, the others are merged into it (search.js)
+            parts = search_parts(self.all)
+            bundles = [urls.href(urls.search_bundle(lang, part, parts))
+                       for part in range(1, parts + 1)]
             yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,),
-                           t["search"], lambda: {"index_url": index_url},
+                           t["search"], lambda: {"index_url": index_url, "bundles": bundles},
                            description=t["search"], indexable=False)
         yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
                        t["briefings"], self.briefings_context,

@@ -2,6 +2,14 @@
 changes something, into the staged tree before it is published (a failed index leaves
 the old site, like any failed build).
 
+A language's index is cut into parts (stories.search_parts: one for a small site, 4 for
+1,000 stories, 12 for 10,000), each a Pagefind bundle of its own (`pagefind/fa/2-of-4/`)
+holding the stories whose slug hashes to it, so each part is a sample of the whole and
+the parts' scores compare. A build indexes again only the parts whose documents changed
+(their digest is published in them), in parallel; the search page opens the first part
+and merges the others into it (Pagefind's mergeIndex). Pagefind's interface files, the
+same in every part, are published once, in `pagefind/`.
+
 Pagefind (the binary of `pagefind-bin`, found by the `pagefind` package, run as a command;
 see run_pagefind) indexes one small HTML document per story and language, written here
 into a scratch folder from the same StoryView the story's page shows: its title, summary,
@@ -35,6 +43,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from html import unescape
 from importlib import metadata
@@ -46,15 +55,18 @@ from markupsafe import escape
 from .errors import CommandError
 from .publish import STAGE_PREFIX
 from .render import SiteView, StoryView, _Views
-from .stories import PENDING
+from .stories import PENDING, search_part, search_parts
 from .text import ascii_digits, match_key
 from .urls import output_path
 
 SEARCH_DIR = "pagefind"  # under the output folder, so /pagefind/ under the base URL's path
-# The digest of the documents an index was made from, published with it: a build whose
-# documents are the same keeps the output's index (see _kept).
-DIGEST_FILE = f"{SEARCH_DIR}/khabar-documents.sha256"
-FORMAT = 1  # of the documents and of canonical(): a new one makes every index again
+# The digest of the documents a bundle was made from, published in it: a build whose
+# documents are the same keeps the output's bundle (see _kept).
+DIGEST_NAME = "khabar-documents.sha256"
+# Pagefind's interface (the same in every bundle), published once in SEARCH_DIR; the rest
+# of a bundle (pagefind.js, its worker, WebAssembly, entry, meta, index) stays in it.
+_INTERFACE = re.compile(r"pagefind-(ui|modular-ui|component-ui|highlight)\.(js|css)$")
+FORMAT = 2  # of the documents and of canonical(): a new one makes every index again
 # Between a document's own text and its words' search keys: the script reads the excerpt
 # from the words before it. U+2063 INVISIBLE SEPARATOR: no word to Pagefind.
 SEPARATOR = "\u2063"
@@ -147,39 +159,67 @@ def document(view: StoryView, lang: str, direction: str,
     return "\n".join(parts)
 
 
-def documents(site: SiteView) -> dict[str, str]:
-    """Every story's document by its path under the scratch folder: its page's address
-    under the base URL's path (/repo/fa/articles/x/), which each result carries (the
-    search script links it as it is: Pagefind's own address for it adds the path again)."""
-    out: dict[str, str] = {}
+def documents(site: SiteView) -> dict[str, dict[str, str]]:
+    """Every story's document by its path under the scratch folder, per bundle (the folder
+    of one part of a language's index: stories.search_parts). A document's path is its
+    page's address under the base URL's path (/repo/fa/articles/x/), which each result
+    carries (the search script links it as it is: Pagefind's own address for it adds the
+    path again)."""
+    out: dict[str, dict[str, str]] = {}
     urls = site.urls
     for language in site.config.languages:
         views = _Views(site, language.code)
         join = site.words[language.code].join
+        parts = search_parts(site.stories[language.code])
         for story in site.stories[language.code]:
             if story.state == PENDING:
                 continue
             href = urls.href(urls.article(language.code, story.slug))
-            out[output_path(href)] = document(
-                views.story(story), language.code, language.dir, join)
+            folder = urls.search_bundle(language.code, search_part(story.slug, parts), parts)
+            out.setdefault(folder.strip("/"), {})[output_path(href)] = \
+                document(views.story(story), language.code, language.dir, join)
     return out
 
 
 def index(site: SiteView, scratch: Path, *, out: Path | None = None,
           last: Mapping[str, bytes] | None = None,
           timeout: float | None = None) -> dict[str, bytes]:
-    """The search index and Pagefind's scripts, by output path (under `pagefind/`); made in
-    a scratch folder under `scratch` (the build's work folder), removed after, or the
-    output's own when it was made from the same documents (`out`: the output folder;
-    `last`: the fingerprints of its files, from the build cache). Raises CommandError (one
-    line) when Pagefind is missing or fails."""
-    docs = documents(site)
-    if not docs:
+    """The search index and Pagefind's scripts, by output path (under `pagefind/`): a
+    bundle per part of a language's stories (`pagefind/fa/2-of-4/`), each made by Pagefind
+    in a scratch folder under `scratch` (the build's work folder), removed after, or the
+    output's own when it was made from the same documents (`out`: the output folder; `last`: the
+    fingerprints of its files, from the build cache); Pagefind's interface once, in
+    `pagefind/`. Raises CommandError (one line) when Pagefind is missing or fails."""
+    shards = documents(site)
+    if not shards:
         return {}  # Pagefind refuses to make an index of nothing: no search until a story
-    digest = _digest(docs)
-    kept = _kept(out, last or {}, digest)
-    if kept is not None:
-        return kept
+    files: dict[str, bytes] = {}
+    todo: list[tuple[str, dict[str, str], str]] = []
+    for folder, docs in sorted(shards.items()):
+        digest = _digest(docs)
+        kept = _kept(out, last or {}, folder, digest)
+        if kept is None:
+            todo.append((folder, docs, digest))
+        else:
+            files.update(kept)
+    shared = _kept_shared(out, last or {}) if not todo else None
+    if shared is None and not todo:  # the interface is gone from the output: a bundle again
+        folder = sorted(shards)[0]
+        files = {p: d for p, d in files.items() if not p.startswith(folder + "/")}
+        todo.append((folder, shards[folder], _digest(shards[folder])))
+    with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
+        made = list(pool.map(lambda job: _bundle(job[0], job[1], job[2], scratch, timeout),
+                             todo))
+    for bundle, interface in made:
+        files.update(bundle)
+        shared = shared or interface
+    return dict(sorted({**files, **(shared or {})}.items()))
+
+
+def _bundle(folder: str, docs: Mapping[str, str], digest: str, scratch: Path,
+            timeout: float | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """One bundle made by Pagefind: its files under `folder`, and Pagefind's interface
+    files (the same in every bundle) under SEARCH_DIR."""
     # named as a stage: what a killed build leaves there, the next one removes
     with tempfile.TemporaryDirectory(dir=scratch, prefix=f"{STAGE_PREFIX}search-") as tmp:
         source, target = Path(tmp) / "site", Path(tmp) / "out"
@@ -194,9 +234,13 @@ def index(site: SiteView, scratch: Path, *, out: Path | None = None,
             raise CommandError(f"Pagefind indexed {pages} of the {len(docs)} stories",
                                "build again; if it persists, report it with the output "
                                "of `khabar check`")
-        files = {f"{SEARCH_DIR}/{p.relative_to(target).as_posix()}": p.read_bytes()
-                 for p in sorted(target.rglob("*")) if p.is_file()}
-    return {**canonical(files), DIGEST_FILE: f"{digest}\n".encode()}
+        made = {p.relative_to(target).as_posix(): p.read_bytes()
+                for p in sorted(target.rglob("*")) if p.is_file()}
+    bundle = {f"{folder}/{rel}": data for rel, data in made.items() if not _INTERFACE.match(rel)}
+    interface = {f"{SEARCH_DIR}/{rel}": data for rel, data in made.items()
+                 if _INTERFACE.match(rel)}
+    return {**canonical(bundle, folder), f"{folder}/{DIGEST_NAME}": f"{digest}\n".encode()}, \
+        interface
 
 
 def _digest(docs: Mapping[str, str]) -> str:
@@ -219,16 +263,35 @@ def _pagefind_version() -> str:
     return "unknown"
 
 
-def _kept(out: Path | None, last: Mapping[str, bytes], digest: str) -> dict[str, bytes] | None:
-    """The output's index when it was made from documents with this digest and its files
-    are the ones the cache fingerprinted: a build that changed no story (a template, the
-    stylesheet) does not run Pagefind again."""
-    paths = search_files(last)
-    if out is None or DIGEST_FILE not in paths or _pagefind_version().startswith("PAGEFIND"):
+def _kept(out: Path | None, last: Mapping[str, bytes], folder: str,
+          digest: str) -> dict[str, bytes] | None:
+    """The output's bundle `folder` when it was made from documents with this digest and
+    its files are the ones the cache fingerprinted: a build that changed none of its
+    stories (or only a template, the stylesheet) does not index them again."""
+    paths = {p for p in last if p.startswith(folder + "/")}
+    if out is None or f"{folder}/{DIGEST_NAME}" not in paths \
+            or _pagefind_version().startswith("PAGEFIND"):
         return None
     try:
-        if (out / DIGEST_FILE).read_bytes() != f"{digest}\n".encode():
+        if (out / folder / DIGEST_NAME).read_bytes() != f"{digest}\n".encode():
             return None
+    except OSError:
+        return None
+    return _read_kept(out, last, paths)
+
+
+def _kept_shared(out: Path | None, last: Mapping[str, bytes]) -> dict[str, bytes] | None:
+    """Pagefind's interface files as the output has them (every bundle kept: no Pagefind
+    ran to make them)."""
+    paths = {p for p in search_files(last) if "/" not in p[len(SEARCH_DIR) + 1:]}
+    if out is None or not paths:
+        return None
+    return _read_kept(out, last, paths)
+
+
+def _read_kept(out: Path, last: Mapping[str, bytes], paths: Iterable[str]
+               ) -> dict[str, bytes] | None:
+    try:
         files = {path: (out / path).read_bytes() for path in sorted(paths)}
     except OSError:
         return None
@@ -286,37 +349,37 @@ def run_pagefind(source: Path, target: Path, timeout: float) -> int:
 _SIGNATURE = b"pagefind_dcd"
 
 
-def canonical(files: Mapping[str, bytes]) -> dict[str, bytes]:
+def canonical(files: Mapping[str, bytes], folder: str = SEARCH_DIR) -> dict[str, bytes]:
     """Pagefind's output with every filter's values, every language's filters and the
     entry file's languages in sorted order, the files renamed by the hashes of their new
     bytes as Pagefind names them. Output of a Pagefind it does not understand is returned
     as it is: only stable, never broken."""
     try:
-        return _canonical(files)
+        return _canonical(files, folder)
     except (KeyError, IndexError, TypeError, ValueError, OSError, EOFError,
             gzip.BadGzipFile):
         return dict(files)
 
 
-def _canonical(files: Mapping[str, bytes]) -> dict[str, bytes]:
+def _canonical(files: Mapping[str, bytes], folder: str) -> dict[str, bytes]:
     out = dict(files)
-    entry_path = f"{SEARCH_DIR}/pagefind-entry.json"
+    entry_path = f"{folder}/pagefind-entry.json"
     entry = json.loads(files[entry_path])
     for lang, info in entry["languages"].items():
-        meta = _unpack(out.pop(f"{SEARCH_DIR}/pagefind.{info['hash']}.pf_meta"))
+        meta = _unpack(out.pop(f"{folder}/pagefind.{info['hash']}.pf_meta"))
         filters: list[list[Any]] = []
         taken: set[str] = set()
         for name, old in sorted(meta[3], key=lambda f: _order(f[0])):
-            filter_name, values = _unpack(out.pop(f"{SEARCH_DIR}/filter/{old}.pf_filter"))
+            filter_name, values = _unpack(out.pop(f"{folder}/filter/{old}.pf_filter"))
             data = _cbor([filter_name, sorted(values, key=lambda v: _order(v[0]))])
             short = _short_name(lang, data, taken)
-            out[f"{SEARCH_DIR}/filter/{short}.pf_filter"] = _pack(data)
+            out[f"{folder}/filter/{short}.pf_filter"] = _pack(data)
             filters.append([name, short])
         meta[3] = filters
         meta[4] = sorted(meta[4], key=lambda s: _order(s[0]))
         data = _cbor(meta)
         info["hash"] = f"{lang}_{_hex(data)[:len(lang) + 8]}"
-        out[f"{SEARCH_DIR}/pagefind.{info['hash']}.pf_meta"] = _pack(data)
+        out[f"{folder}/pagefind.{info['hash']}.pf_meta"] = _pack(data)
     entry["languages"] = dict(sorted(entry["languages"].items()))
     out[entry_path] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
     return dict(sorted(out.items()))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -55,6 +57,22 @@ class Story:
     path: str
     image: StoryImage | None = None
     author: str = ""  # the article's own author, else its original's; "" for the site's
+
+
+def search_parts(stories: Sequence[Story]) -> int:
+    """How many indexes a language's search is cut into (search.py): one for a small site,
+    about √n/8 for n stories (4 for 1,000, 12 for 10,000), so that a change re-indexes one
+    part and a query reads a few. A pending translation is left out, as it is of search
+    engines."""
+    n = sum(1 for s in stories if s.state != PENDING)
+    return max(1, round(math.sqrt(n) / 8)) if n else 0
+
+
+def search_part(slug: str, parts: int) -> int:
+    """The index (1..parts) a story is in: by a hash of its slug, so that each is a sample
+    of the whole, and Pagefind's scores, which weigh a word by how rare it is in its own
+    index, compare across them."""
+    return int.from_bytes(hashlib.sha256(slug.encode()).digest()[:8], "big") % parts + 1
 
 
 def sort_key(story: Story) -> tuple[float, str]:

@@ -103,8 +103,13 @@ class Urls:
 
     @staticmethod
     def search_index() -> str:
-        """The folder of the search index (Pagefind's files), every language's."""
+        """The folder of the search index: Pagefind's interface, shared by every bundle."""
         return "/pagefind/"
+
+    @staticmethod
+    def search_bundle(lang: str, part: int, parts: int) -> str:
+        """One Pagefind bundle: one of the `parts` indexes of a language's stories."""
+        return f"/pagefind/{lang}/{part}-of-{parts}/"
 
     @staticmethod
     def asset(name: str) -> str:

@@ -263,7 +263,7 @@ def test_every_url_a_page_names_is_a_file_of_the_output(built: Built) -> None:
 def test_search_results_lead_to_pages_under_the_base_url(built: Built) -> None:
     """Pagefind gives each result the address it indexed the page at: under base_url's
     path, a page of the output (its fragments are gzip'd "pagefind_dcd" + JSON)."""
-    fragments = sorted((built.out / "pagefind" / "fragment").glob("*.pf_fragment"))
+    fragments = sorted((built.out / "pagefind").glob("*/*/fragment/*.pf_fragment"))
     assert fragments, "no search index was built"
     for fragment in fragments:
         raw = gzip.decompress(fragment.read_bytes())

@@ -12,9 +12,11 @@ import os
 import shutil
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -26,6 +28,7 @@ from test_pages_in_browser import AXE_RUN, AXE_SOURCE
 from khabar import cache, search
 from khabar.build import build
 from khabar.errors import CommandError, KhabarError
+from khabar.stories import PENDING, search_part, search_parts
 
 NEWS = Path("content/news")
 # A story of its own, with words to find in each way a reader may type them.
@@ -81,15 +84,16 @@ def add_probe(site: Path) -> None:
     write(site / NEWS / "library-reopening.en.md", PROBE_EN)
 
 
-def entry(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / "pagefind/pagefind-entry.json").read_bytes())
-    return data
+def entries(out: Path) -> dict[str, dict[str, Any]]:
+    """Each bundle's entry file, by its folder under pagefind/ (`fa/2024`)."""
+    return {path.parent.relative_to(out / "pagefind").as_posix(): json.loads(path.read_bytes())
+            for path in sorted((out / "pagefind").glob("*/*/pagefind-entry.json"))}
 
 
 def fragments(out: Path) -> dict[str, dict[str, Any]]:
     """Every indexed page's record by its URL."""
     found = {}
-    for path in (out / "pagefind/fragment").iterdir():
+    for path in (out / "pagefind").glob("*/*/fragment/*.pf_fragment"):
         record = json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
         found[record["url"]] = record
     return found
@@ -116,15 +120,21 @@ def test_every_language_has_its_index_of_its_stories(mini_site: Path, tmp_path: 
     add_probe(mini_site)
     out = tmp_path / "out"
     build(mini_site, out)
-    languages = entry(out)["languages"]
-    assert list(languages) == ["en", "fa"]
-    # fa: three stories and the probe, less the draft; en: two translations and the probe
-    # (turkey-brief's English page is a pending translation: not indexed)
-    assert {k: v["page_count"] for k, v in languages.items()} == {"en": 3, "fa": 4}
-    for lang, info in languages.items():
-        assert (out / f"pagefind/pagefind.{info['hash']}.pf_meta").is_file(), lang
-    for name in ("pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-entry.json",
-                 "wasm.en.pagefind", "wasm.unknown.pagefind"):
+    # a bundle per language (a small site's index is one part): fa, three stories and the
+    # probe, less the draft; en: two translations and the probe (turkey-brief's English
+    # page is a pending translation: not indexed)
+    found = {name: {k: v["page_count"] for k, v in e["languages"].items()}
+             for name, e in entries(out).items()}
+    assert found == {"en/1-of-1": {"en": 3}, "fa/1-of-1": {"fa": 4}}
+    for name, e in entries(out).items():
+        for info in e["languages"].values():
+            assert (out / f"pagefind/{name}/pagefind.{info['hash']}.pf_meta").is_file(), name
+        for file in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json",
+                     "wasm.en.pagefind" if name.startswith("en") else "wasm.unknown.pagefind",
+                     search.DIGEST_NAME):
+            assert (out / "pagefind" / name / file).is_file(), (name, file)
+        assert not (out / "pagefind" / name / "pagefind-ui.js").exists()  # once, below
+    for name in ("pagefind-ui.js", "pagefind-ui.css"):
         assert (out / "pagefind" / name).is_file(), name
     records = fragments(out)  # at their addresses, under the base URL's path
     assert sorted(records) == sorted([
@@ -145,7 +155,7 @@ def test_every_language_has_its_index_of_its_stories(mini_site: Path, tmp_path: 
     # the search page loads Pagefind from under the base URL's path
     page = (out / "fa/search/index.html").read_text("utf-8")
     assert '<script src="/briefing/pagefind/pagefind-ui.js" defer></script>' in page
-    assert 'data-bundle="/briefing/pagefind/"' in page
+    assert 'data-bundle="/briefing/pagefind/fa/1-of-1/"' in page and 'data-merge=""' in page
     assert "<noscript>" in page
 
 
@@ -173,7 +183,7 @@ def test_a_build_that_changes_no_story_keeps_the_index(mini_site: Path, tmp_path
     out = tmp_path / "out"
     build(mini_site, out)
     before = search_tree(out)
-    assert before[search.DIGEST_FILE].strip().isalnum()
+    assert before[f"pagefind/fa/1-of-1/{search.DIGEST_NAME}"].strip().isalnum()
 
     def never(source: Path, target: Path, timeout: float) -> int:
         raise AssertionError("Pagefind ran for a build that changed no story")
@@ -269,6 +279,69 @@ def test_a_stalled_pagefind_is_stopped(tmp_path: Path, monkeypatch: pytest.Monke
     assert time.perf_counter() - started < 10
 
 
+def test_a_bigger_site_is_indexed_in_parts_that_split_its_stories_evenly() -> None:
+    assert [search_parts([_story(str(i)) for i in range(n)]) for n in
+            (0, 1, 100, 143, 144, 1000, 10_000)] == [0, 1, 1, 1, 2, 4, 12]
+    assert search_parts([_story("a", PENDING)] * 500) == 0  # pending: not searched
+    sizes = Counter(search_part(f"story-{i}", 4) for i in range(1000))
+    assert sorted(sizes) == [1, 2, 3, 4] and all(200 <= n <= 300 for n in sizes.values())
+    assert search_part("story-7", 4) == search_part("story-7", 4)  # the same in every build
+
+
+def _story(slug: str, state: str = "original") -> Any:
+    return SimpleNamespace(slug=slug, state=state)
+
+
+def marker(i: int) -> str:
+    """A word found in filler story i alone."""
+    return "نشان" + "".join("ابپتثجچحخد"[int(c)] for c in f"{i:03}")
+
+
+def many_stories(site: Path, n: int) -> None:
+    for i in range(n):
+        write(site / NEWS / f"filler-{i:03}.fa.md", f"""
+            ---
+            title: گزارش شماره {i}
+            date: 2024-10-{1 + i % 28:02}T08:00
+            ---
+            متن گزارش شماره {i} درباره {marker(i)} است.
+            """)
+
+
+def test_a_change_indexes_again_only_the_part_of_its_story(
+        mini_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    many_stories(mini_site, 150)
+    out = tmp_path / "out"
+    build(mini_site, out)
+    found = {name: e["languages"]["fa"]["page_count"] for name, e in entries(out).items()
+             if name.startswith("fa/")}
+    assert set(found) == {"fa/1-of-2", "fa/2-of-2"} and sum(found.values()) == 153
+    assert min(found.values()) > 50
+    page = (out / "fa/search/index.html").read_text("utf-8")
+    assert 'data-bundle="/briefing/pagefind/fa/1-of-2/"' in page
+    assert 'data-merge="/briefing/pagefind/fa/2-of-2/"' in page
+    before = search_tree(out)
+    ran: list[int] = []
+    real = search.run_pagefind
+
+    def counted(source: Path, target: Path, timeout: float) -> int:
+        ran.append(len(list(source.rglob("*.html"))))
+        return real(source, target, timeout)
+
+    monkeypatch.setattr(search, "run_pagefind", counted)
+    story = mini_site / NEWS / "filler-007.fa.md"
+    story.write_text(story.read_text("utf-8") + "\nیک بند تازه.\n", "utf-8")
+    build(mini_site, out)
+    part = f"fa/{search_part('filler-007', 2)}-of-2"
+    assert ran == [found[part]]  # one part, its stories only
+    after = search_tree(out)
+    other = {k for k in before if k.startswith("pagefind/fa/") and part not in k}
+    assert other and all(after.get(k) == before[k] for k in other)
+    assert {k: v for k, v in after.items() if part not in k} == \
+        {k: v for k, v in before.items() if part not in k}
+    assert "تازه" in fragments(out)["/briefing/fa/articles/filler-007/"]["content"]
+
+
 def test_a_site_without_stories_has_no_index(mini_site: Path, tmp_path: Path) -> None:
     """Pagefind refuses to index nothing; the build goes on without an index."""
     for story in (mini_site / NEWS).glob("*.md"):
@@ -279,9 +352,9 @@ def test_a_site_without_stories_has_no_index(mini_site: Path, tmp_path: Path) ->
 
 
 def test_a_static_file_in_the_index_folder_is_an_error(mini_site: Path, tmp_path: Path) -> None:
-    write(mini_site / "static/pagefind/pagefind.js", "// mine")
-    with pytest.raises(KhabarError, match=r"'pagefind/pagefind.js', which is also "
-                                          r"static/pagefind/pagefind.js"):
+    write(mini_site / "static/pagefind/pagefind-ui.js", "// mine")
+    with pytest.raises(KhabarError, match=r"'pagefind/pagefind-ui.js', which is also "
+                                          r"static/pagefind/pagefind-ui.js"):
         build(mini_site, tmp_path / "out")
 
 
@@ -300,6 +373,7 @@ RESULTS = """() => [...document.querySelectorAll('.pagefind-ui__result')].map(r 
 class Served:
     url: str
     browser: Browser
+    root: Path  # the folder served
     external: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -345,12 +419,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             os.environ["XDG_CACHE_HOME"] = old
         cache._key.cache_clear()
     with serving(root / "www") as (url, browser):
-        yield Served(url, browser)
+        yield Served(url, browser, root / "www")
 
 
-def ask(served: Served, lang: str, query: str, *, scheme: str = "light") -> tuple[Page, list[Any]]:
-    """Type `query` into a language's search page; the results once every one is shown."""
-    page = served.page(f"/briefing/{lang}/search/", scheme=scheme)
+def ask(served: Served, lang: str, query: str, *, scheme: str = "light",
+        under: str = "/briefing") -> tuple[Page, list[Any]]:
+    """Type `query` into a language's search page (of the site served `under` that path);
+    the results once every one is shown."""
+    page = served.page(f"{under}/{lang}/search/", scheme=scheme)
     page.fill(".pagefind-ui__search-input", query)
     page.wait_for_selector(".pagefind-ui__message")
     page.wait_for_function("""() => {
@@ -393,7 +469,7 @@ def test_pagefind_alone_would_not_find_them(served: Served) -> None:
     finds `با` in another story)."""
     page = served.page("/briefing/fa/search/")
     found = page.evaluate("""async () => {
-      const pf = await import('/briefing/pagefind/pagefind.js');
+      const pf = await import('/briefing/pagefind/fa/1-of-1/pagefind.js');
       await pf.init();
       const urls = async q => Promise.all((await pf.search(q)).results.map(
         async r => (await r.data()).raw_url));
@@ -433,6 +509,22 @@ def test_the_page_speaks_the_language_and_leaves_nothing_to_chance(served: Serve
     assert not served.external, served.external
     assert not served.problems, served.problems
     page.context.close()
+
+
+def test_the_search_page_finds_stories_in_every_part(served: Served, tmp_path: Path) -> None:
+    """A site searched in parts: the page merges them, so a word of a story in any part
+    finds it, and only it."""
+    site = tmp_path / "mini"
+    shutil.copytree(ROOT / "tests/sites/mini", site, ignore=shutil.ignore_patterns(".*"))
+    many_stories(site, 150)
+    build(site, served.root / "parts", base_url="https://example.org/parts/")
+    wanted = {part: next(i for i in range(150) if search_part(f"filler-{i:03}", 2) == part)
+              for part in (1, 2)}
+    for i in wanted.values():
+        page, results = ask(served, "fa", marker(i), under="/parts")
+        assert [r["href"] for r in results] == [f"/parts/fa/articles/filler-{i:03}/"]
+        page.context.close()
+    assert not served.external and not served.problems, served.problems
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -116,11 +116,15 @@
 
   function start() {
     var box = document.getElementById("search");
-    if (!box || typeof PagefindUI === "undefined") return;
+    if (!box || !box.getAttribute("data-bundle") || typeof PagefindUI === "undefined") return;
     var query = "";
+    // one index a year (khabar/search.py): the newest is the bundle, the older ones merged
+    var merged = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean)
+      .map(function (path) { return { bundlePath: path }; });
     var ui = new PagefindUI({
       element: "#search",
       bundlePath: box.getAttribute("data-bundle"),
+      mergeIndex: merged,
       showSubResults: false,
       showImages: true,
       excerptLength: EXCERPT,
