@@ -50,6 +50,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import cbor2
 from markupsafe import escape
 
 from .errors import CommandError
@@ -357,7 +358,7 @@ def canonical(files: Mapping[str, bytes], folder: str = SEARCH_DIR) -> dict[str,
     try:
         return _canonical(files, folder)
     except (KeyError, IndexError, TypeError, ValueError, OSError, EOFError,
-            gzip.BadGzipFile):
+            gzip.BadGzipFile, cbor2.CBOREncodeError):
         return dict(files)
 
 
@@ -411,8 +412,11 @@ def _unpack(packed: bytes) -> Any:
     if not raw.startswith(_SIGNATURE):
         raise ValueError("not a Pagefind index file")
     body = raw[len(_SIGNATURE):]
-    value, end = _load(body, 0)
-    if end != len(body) or _cbor(value) != body:
+    try:
+        value = cbor2.loads(body)
+    except cbor2.CBORDecodeError as exc:
+        raise ValueError(str(exc)) from None
+    if _cbor(value) != body:
         raise ValueError("an encoding this module does not write back the same")
     return value
 
@@ -421,68 +425,9 @@ def _pack(body: bytes) -> bytes:
     return gzip.compress(_SIGNATURE + body, compresslevel=9, mtime=0)
 
 
-def _load(data: bytes, at: int) -> tuple[Any, int]:
-    head = data[at]
-    major, info = head >> 5, head & 31
-    at += 1
-    if info < 24:
-        n = info
-    elif info <= 27:
-        size = 1 << (info - 24)
-        n = int.from_bytes(data[at:at + size], "big")
-        at += size
-    else:
-        raise ValueError("an indefinite length")
-    if major == 0:
-        return n, at
-    if major == 1:
-        return -1 - n, at
-    if major in (2, 3):
-        chunk = data[at:at + n]
-        if len(chunk) != n:
-            raise ValueError("truncated")
-        return (bytes(chunk) if major == 2 else chunk.decode("utf-8")), at + n
-    if major == 4:
-        items = []
-        for _ in range(n):
-            item, at = _load(data, at)
-            items.append(item)
-        return items, at
-    if major == 5:
-        pairs = {}
-        for _ in range(n):
-            key, at = _load(data, at)
-            pairs[key], at = _load(data, at)
-        return pairs, at
-    if major == 7 and info in (20, 21, 22):
-        return {20: False, 21: True, 22: None}[info], at
-    raise ValueError("a CBOR item this module does not read")
-
-
-def _head(major: int, n: int) -> bytes:
-    if n < 24:
-        return bytes([major << 5 | n])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if n < 1 << (8 * size):
-            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
-    raise ValueError("a number too large")
-
-
 def _cbor(value: Any) -> bytes:
-    if value is False or value is True or value is None:
-        return bytes([0xF4 if value is False else 0xF5 if value is True else 0xF6])
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        data = value.encode("utf-8")
-        return _head(3, len(data)) + data
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(_cbor(v) for v in value)
-    if isinstance(value, dict):
-        return _head(5, len(value)) + b"".join(_cbor(k) + _cbor(v) for k, v in value.items())
-    raise ValueError(f"cannot encode {type(value).__name__}")
+    """CBOR as Pagefind's minicbor writes it: definite lengths, the shortest heads."""
+    return bytes(cbor2.dumps(value))
 
 
 def is_search_file(path: str) -> bool:
