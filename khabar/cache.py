@@ -66,6 +66,8 @@ class State:
     articles: dict[str, tuple[tuple[int, int, int, int], str, Any]] = field(
         default_factory=dict)  # path: (stamp, sha, Article): content.Known
     markdown: dict[tuple[str, str], Any] = field(default_factory=dict)  # (sha, dir): Rendered
+    pictures: dict[str, tuple[tuple[int, int, int, int], Any]] = field(
+        default_factory=dict)  # images/… path: (stamp, Picture): images.Known
     outputs: dict[str, bytes] = field(default_factory=dict)  # output path: fingerprint
     out: str = ""  # the output folder these outputs are in
     # for a partial rebuild (see rebuild.changed_only): what the plan was made from

@@ -89,23 +89,47 @@ def inspect(path: Path) -> Picture:
     return Picture(width, height, media_type, digest, variants)
 
 
-def inspect_all(root: Path, named: Iterable[tuple[str, str, int | None]]
-                ) -> dict[str, Picture]:
+# (size, mtime, ctime, inode) of a picture's file, and what inspecting it found
+Known = dict[str, tuple[tuple[int, int, int, int], Picture]]
+
+
+def inspect_all(root: Path, named: Iterable[tuple[str, str, int | None]],
+                known: Known | None = None, trusted_before: int = 0
+                ) -> tuple[dict[str, Picture], Known]:
     """Every local picture the site names (`images/…` relative to `root`, with the file
     and line naming it), each inspected once; every problem an error on a line that
-    names it, all at once."""
+    names it, all at once. A file `known` with the same stamp, last changed before
+    `trusted_before` (ns, git's racy-clean rule), is not read again: a site with thousands
+    of photos does not hash them all at every build. Also returns what the next build
+    may trust."""
     found: dict[str, Picture] = {}
+    seen: Known = {}
     problems: list[Diagnostic] = []
     for src, shown, line in named:
         if src in found:
             continue
+        path = root / src
         try:
-            found[src] = inspect(root / src)
-        except ImageProblem as exc:
-            problems.append(Diagnostic(shown, line, f"image '{src}': {exc.message}", exc.hint))
+            st = os.stat(path)
+        except OSError:
+            st = None
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if st else None
+        hit = (known or {}).get(src)
+        if st is not None and hit is not None and hit[0] == stamp \
+                and st.st_mtime_ns < trusted_before:
+            found[src] = hit[1]
+        else:
+            try:
+                found[src] = inspect(path)
+            except ImageProblem as exc:
+                problems.append(Diagnostic(shown, line, f"image '{src}': {exc.message}",
+                                           exc.hint))
+                continue
+        if stamp is not None:
+            seen[src] = (stamp, found[src])
     if problems:
         raise KhabarError(problems)
-    return found
+    return found, seen
 
 
 def variant_bytes(path: Path, picture: Picture, variant: Variant, cache_dir: Path) -> bytes:

@@ -32,6 +32,7 @@ class Loaded:
     known: content.Known
     bodies: Bodies
     warnings: tuple[Diagnostic, ...]  # what was repaired while reading the articles
+    pictures: images.Known  # the pictures inspected, by stamp: the next build's to trust
 
 
 def load(site_dir: Path, *, base_url: str | None = None, drafts: bool = False) -> SiteView:
@@ -69,14 +70,15 @@ def load_with_cache(site_dir: Path, *, base_url: str | None, drafts: bool,
         if a.image is not None and not a.image.remote]
     if config.logo:
         named.append((config.logo, display_path(site_dir / config_stage.SITE_FILE), None))
-    pictures = images.inspect_all(config.root, named)
+    trusted = state.written_ns - cache.RACY_NS if state else 0
+    pictures, pictures_known = images.inspect_all(config.root, named,
+                                                  state.pictures if state else None, trusted)
     stories = assemble(config, articles, bodies, pictures)
     urls = Urls(config.base_url)
     site_brand, brand_warnings = brand.make(config, pictures, urls, cache.media_dir(site_dir))
     warnings = tuple(sorted([*(w for a in articles for w in a.warnings), *brand_warnings]))
     return Loaded(derive(config, stories, urls, pictures, site_brand), config_digest,
-                  markdown_key,
-                  known, bodies, warnings)
+                  markdown_key, known, bodies, warnings, pictures_known)
 
 
 def _markdown_key(config: SiteConfig) -> str:

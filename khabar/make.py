@@ -209,7 +209,8 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
                                 uses=made.uses,
                                 spare_id=live if live and keep_spare else "",
                                 spare_diff=frozenset(differ) if keep_spare else frozenset(),
-                                expires=_expires(loaded.site, state, partial is not None))
+                                expires=_expires(loaded.site, state, partial is not None),
+                                pictures=loaded.pictures)
         new_state.articles, new_state.markdown = articles, loaded.bodies.used
         # the cache is written before the output is replaced (a full disk fails here, with
         # the old output in place), and put in place after

@@ -345,3 +345,28 @@ def test_the_example_sites_artwork_is_usable() -> None:
     picture = inspect(map_)
     assert (picture.width, picture.height, picture.media_type) == (1600, 900, "image/png")
     assert map_.stat().st_size < 150_000
+
+
+def test_a_picture_known_by_its_stamp_is_not_read_again(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """inspect_all trusts what an earlier build found of a file with the same stamp, last
+    changed before that build (git's racy-clean rule); a changed file is read again."""
+    import os
+    (tmp_path / "images").mkdir()
+    path = draw(tmp_path / "images/a.png", (900, 600))
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    named = [("images/a.png", "content/a.fa.md", 3)]
+    found, known = images.inspect_all(tmp_path, named)
+    assert found["images/a.png"].width == 900 and set(known) == {"images/a.png"}
+
+    read: list[Path] = []
+    real = images.inspect
+    monkeypatch.setattr(images, "inspect", lambda p: read.append(p) or real(p))
+    again, _ = images.inspect_all(tmp_path, named, known, trusted_before=2_000_000_000)
+    assert again == found and read == []
+    images.inspect_all(tmp_path, named, known, trusted_before=500_000_000)  # racy: read
+    assert read == [path]
+    draw(path, (700, 600))  # another picture in the same file
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    changed, _ = images.inspect_all(tmp_path, named, known, trusted_before=2_000_000_000)
+    assert changed["images/a.png"].width == 700

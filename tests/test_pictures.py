@@ -6,6 +6,7 @@ picture file republished under a new name."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from PIL import Image
 
+from khabar import images
 from khabar.build import build
 
 HAFTAR = "content/news/haftar-turkey.fa.md"
@@ -196,3 +198,26 @@ def test_a_changed_picture_is_published_under_a_new_name(mini_site: Path,
     assert img.get("src") != first and (img.get("width"), img.get("height")) == ("800", "400")
     assert not (out / first.removeprefix("/briefing/")).exists()  # the old one is gone
     assert (out / img.get("src").removeprefix("/briefing/")).is_file()
+
+
+def test_a_build_reads_again_only_the_pictures_that_changed(
+        mini_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache keeps what a build found of each picture by its file's stamp: the next
+    build reads no unchanged picture again (an article's edit does not hash the photos)."""
+    with_image(mini_site, "image: {src: images/photo.jpg, alt: نقشه}\n")
+    photo = mini_site / "images" / "photo.jpg"
+    os.utime(photo, ns=(10**18, 10**18 + 10**9))  # 2001: long before the build
+    out = tmp_path / "out"
+    build(mini_site, out)
+    read: list[Path] = []
+    real = images.inspect
+    monkeypatch.setattr(images, "inspect", lambda p: read.append(p) or real(p))
+    story = mini_site / HAFTAR
+    story.write_text(story.read_text(encoding="utf-8") + "\nیک بند تازه.\n", encoding="utf-8")
+    assert not build(mini_site, out).skipped
+    assert read == []
+    Image.new("RGB", (1000, 500), (200, 40, 40)).save(photo)
+    build(mini_site, out)
+    assert read == [photo]
+    img = page(out, "/fa/articles/haftar-turkey/").cssselect("figure img")[0]
+    assert (img.get("width"), img.get("height")) == ("800", "400")
