@@ -20,6 +20,9 @@ verified before they are unpickled: a site folder may come from someone else, an
 planted in it must not run code. Compiled templates (code too) are kept in that directory,
 not here. The lock file makes builds of one output folder take turns (publish.py).
 
+A build removes the caches of output folders that are gone (a `serve` session's temporary
+folder, an `--out` deleted since) once they have not been used for a day (`prune`).
+
 The cache is never trusted blindly: a file that does not load, is not signed with this
 user's key, or was written by another Khabar version or other Khabar code, is ignored (and
 replaced by the next build); `--clean` ignores it too.
@@ -32,6 +35,7 @@ import hmac
 import json
 import os
 import pickle
+import shutil
 import sys
 import tempfile
 import time
@@ -324,6 +328,51 @@ def save(site: Path, state: State, quick: str, build_id: str, *, bulk: bytes | N
          previous: State | None = None) -> None:
     """`prepare` and put in place at once."""
     prepare(site, state, quick, build_id, bulk=bulk, previous=previous).commit()
+
+
+PRUNE_AFTER_S = 86_400  # a cache whose output folder is gone, untouched this long, goes
+_PRUNE_EVERY_S = 3_600
+_PRUNED = ".pruned"  # its modification time: when the caches were last looked over
+
+
+def prune(site: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the caches of output folders that are gone (a `serve` session's temporary
+    folder, an `--out` deleted since), once none of them has been used for a day: one is
+    kept per output folder, and without this they would pile up. At most once an hour;
+    the folders removed."""
+    root = site / CACHE_DIR
+    now = time.time() if now is None else now
+    marker = root / _PRUNED
+    try:
+        if now - marker.stat().st_mtime < _PRUNE_EVERY_S:
+            return []
+    except OSError:
+        pass
+    gone: list[Path] = []
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and len(p.name) == 16
+                   and all(c in "0123456789abcdef" for c in p.name)]
+    except OSError:
+        return []
+    for where in folders:
+        try:
+            quick = where / QUICK_FILE
+            used = max(where.stat().st_mtime, quick.stat().st_mtime if quick.is_file() else 0)
+            if now - used < PRUNE_AFTER_S:
+                continue
+            out = json.loads(quick.read_bytes()).get("out") if quick.is_file() else None
+            if isinstance(out, str) and out and Path(out).exists():
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(where, ignore_errors=True)
+        gone.append(where)
+    try:
+        marker.touch()
+        os.utime(marker, (now, now))
+    except OSError:
+        pass
+    return gone
 
 
 def media_dir(site: Path) -> Path:

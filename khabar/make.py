@@ -227,6 +227,7 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
         staging.abort()
         raise
     pending.commit()
+    cache.prune(site_dir)  # the caches of output folders that are gone
     clock.lap("publish")
     return BuildResult(out=out, pages=made.pages, files=len(made.outputs),
                        stories=_story_count(loaded.site), rendered=len(made.written),

@@ -81,9 +81,10 @@ def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture
 def mini_site(tmp_path: Path) -> Path:
-    """A writable copy of tests/sites/mini."""
+    """A writable copy of tests/sites/mini (without the build cache that tests building it
+    in place leave there)."""
     dest = tmp_path / "mini"
-    shutil.copytree(SITES / "mini", dest)
+    shutil.copytree(SITES / "mini", dest, ignore=shutil.ignore_patterns(".khabar-cache"))
     return dest
 
 

@@ -202,3 +202,36 @@ def test_unchanged_articles_are_not_even_read(mini_site: Path, tmp_path: Path,
     monkeypatch.undo()
     assert reads == ["oslo-talks.fa.md"]
     assert snapshot(out) == clean_build(mini_site, tmp_path, "stamps")
+
+
+def test_the_caches_of_output_folders_that_are_gone_are_removed(
+        mini_site: Path, tmp_path: Path) -> None:
+    """One cache per output folder: a build removes those whose folder is gone (a serve
+    session's, a deleted --out) once unused for a day, and keeps every other."""
+    import json
+    import os
+    import time
+    kept_out, gone_out = tmp_path / "kept", tmp_path / "gone"
+    for out in (kept_out, gone_out, tmp_path / "recent"):
+        build(mini_site, out)
+    shutil.rmtree(gone_out)
+    shutil.rmtree(tmp_path / "recent")
+    folders = {name: cache.folder(mini_site, tmp_path / name) for name in
+               ("kept", "gone", "recent")}
+    assert all(f.is_dir() for f in folders.values())
+    day_ago = time.time() - cache.PRUNE_AFTER_S - 60
+    for name in ("kept", "gone"):
+        for path in (folders[name], *folders[name].iterdir()):
+            os.utime(path, (day_ago, day_ago))
+    assert json.loads((folders["gone"] / cache.QUICK_FILE).read_bytes())["out"]
+    marker = mini_site / cache.CACHE_DIR / ".pruned"  # looked over by the first builds
+    assert marker.is_file()
+    os.utime(marker, (day_ago, day_ago))
+    build(mini_site, tmp_path / "another")  # a build looks the caches over
+    assert not folders["gone"].exists()
+    assert folders["kept"].is_dir() and folders["recent"].is_dir()
+    assert cache.folder(mini_site, tmp_path / "another").is_dir()
+    # at most once an hour: "kept" is gone now, and stays until the hour is over
+    shutil.rmtree(tmp_path / "kept")
+    assert cache.prune(mini_site, now=marker.stat().st_mtime + 60) == []
+    assert cache.prune(mini_site, now=marker.stat().st_mtime + 3_700) == [folders["kept"]]
