@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .config import SiteConfig
 from .content import Article, ImageRef, Source, Translation, body_of
 from .images import Picture
+from .locales import with_digits
 from .markup import MarkdownRenderer, Rendered, shorten
 from .text import in_script_of
 
@@ -115,7 +116,8 @@ def assemble(config: SiteConfig, articles: tuple[Article, ...], bodies: Bodies,
             if a.lang != lang:
                 continue
             chain = _chain(a, by_key)
-            stories.append(replace(_story(chain, lang, language.dir, bodies, prefix),
+            stories.append(replace(_story(chain, lang, language.dir, bodies, prefix,
+                                          language.digits),
                                    image=_image_of(chain, pictures)))
         if language.translate_from:
             have = {s.slug for s in stories}
@@ -149,6 +151,17 @@ def _source_of(chain: tuple[Article, ...]) -> Source | None:
 _SITE_LINK = re.compile(r'(<(?:a|img)\b[^>]*?\s(?:href|src)=")/(?!/)')
 
 
+_FOOTNOTE_REF = re.compile(r'(<a class="footnote-ref"[^>]*>)(\d+)(</a>)')
+
+
+def footnote_digits(html: str, lang: str, digits: str) -> str:
+    """Footnote markers in the digits of the story's language (`متن۱`, not `متن1`): the
+    HTML is rendered, and cached, per writing direction, not per language."""
+    if 'class="footnote-ref"' not in html:
+        return html
+    return _FOOTNOTE_REF.sub(lambda m: m[1] + with_digits(m[2], lang, digits) + m[3], html)
+
+
 def site_links(html: str, prefix: str) -> str:
     """A body's links written from the site's root (`/fa/articles/x/`) under the site's
     path (`/repo/fa/articles/x/`): bodies are rendered, and cached, without the base URL,
@@ -161,7 +174,7 @@ def site_links(html: str, prefix: str) -> str:
 
 
 def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies,
-           prefix: str = "") -> Story:
+           prefix: str = "", digits: str = "native") -> Story:
     a, origin = chain[0], chain[1] if len(chain) > 1 else None
     meta = origin or a  # what it was translated from: its "original" link and staleness
     rendered = bodies.render(a, direction)
@@ -173,7 +186,8 @@ def _story(chain: tuple[Article, ...], lang: str, direction: str, bodies: Bodies
     summary = a.summary or shorten(rendered.first_paragraph)
     return Story(slug=a.slug, lang=lang, text_lang=lang, state=state, stale=stale,
                  title=in_script_of(a.title, lang), summary=in_script_of(summary, lang),
-                 html=site_links(rendered.html, prefix), date=_date(meta),
+                 html=site_links(footnote_digits(rendered.html, lang, digits), prefix),
+                 date=_date(meta),
                  updated=_updated(chain),
                  kind=meta.kind, terms=meta.terms, source=_source_of(chain),
                  translation=a.translation, original_lang=meta.lang, path=a.path,

@@ -176,3 +176,23 @@ def test_a_body_link_from_the_sites_root_keeps_the_sites_path(mini_site: Path,
     assert hrefs == ["/briefing/fa/articles/oslo-talks/", "//cdn.example/x"]
     feed = (out / "fa" / "feed.xml").read_text(encoding="utf-8")
     assert "https://news.example.net/briefing/fa/articles/oslo-talks/" in feed
+
+
+def test_footnote_markers_are_in_the_digits_of_the_storys_language(
+        mini_site: Path, tmp_path: Path) -> None:
+    english = mini_site / "content" / "news" / "haftar-turkey.en.md"
+    english.write_text(english.read_text(encoding="utf-8")
+                       + "[^1]\n\n[^1]: Source: a site.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    build(mini_site, out)
+    marker = "//sup/a[@class='footnote-ref']/text()"
+    assert page(out, "/fa/articles/haftar-turkey/").xpath(marker) == ["۱"]
+    assert page(out, "/en/articles/haftar-turkey/").xpath(marker) == ["1"]
+    assert ">۱</a></sup>" in (out / "fa" / "feed.xml").read_text(encoding="utf-8").replace(
+        "&gt;", ">").replace("&lt;", "<")
+    site_yaml = mini_site / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace(
+        "fa: {name: فارسی, dir: rtl}", "fa: {name: فارسی, dir: rtl, digits: latin}"),
+        encoding="utf-8")
+    build(mini_site, out)
+    assert page(out, "/fa/articles/haftar-turkey/").xpath(marker) == ["1"]
