@@ -407,8 +407,11 @@ class _LanguagePages:
             parts = search_parts(self.all)
             bundles = [urls.href(urls.search_bundle(lang, part, parts))
                        for part in range(1, parts + 1)]
+            # a result's thumbnail column only where some story has a picture
+            images = any(s.image is not None for s in self.all if s.state != PENDING)
             yield PageSpec(urls.search(lang), lang, "search.html", (PageKind.SEARCH,),
-                           t["search"], lambda: {"index_url": index_url, "bundles": bundles},
+                           t["search"], lambda: {"index_url": index_url, "bundles": bundles,
+                                                 "images": images},
                            description=t["search"], indexable=False)
         yield PageSpec(urls.briefings(lang), lang, "briefings.html", (PageKind.BRIEFINGS,),
                        t["briefings"], self.briefings_context,

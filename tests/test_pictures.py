@@ -73,6 +73,10 @@ def test_story_page_shows_the_picture_in_every_width(pictured: Path) -> None:
     assert doc.cssselect("figcaption .credit")[0].text == "عکس از خبرگزاری"
 
 
+def test_the_search_page_shows_pictures_only_where_a_story_has_one(pictured: Path) -> None:
+    assert 'data-images="yes"' in (pictured / "fa/search/index.html").read_text("utf-8")
+
+
 def test_translation_shows_its_originals_picture_marked_in_its_language(
         pictured: Path) -> None:
     doc = page(pictured, "/en/articles/haftar-turkey/")

@@ -156,6 +156,7 @@ def test_every_language_has_its_index_of_its_stories(mini_site: Path, tmp_path: 
     page = (out / "fa/search/index.html").read_text("utf-8")
     assert '<script src="/briefing/pagefind/pagefind-ui.js" defer></script>' in page
     assert 'data-bundle="/briefing/pagefind/fa/1-of-1/"' in page and 'data-merge=""' in page
+    assert 'data-images="no"' in page  # no story has a picture: no column for them
     assert "<noscript>" in page
 
 
@@ -505,6 +506,7 @@ def test_the_page_speaks_the_language_and_leaves_nothing_to_chance(served: Serve
     assert page.get_attribute("html", "dir") == "rtl"
     assert page.get_attribute(".pagefind-ui__search-input", "placeholder") == "جستجو"
     assert page.get_attribute(".pagefind-ui__search-input", "aria-labelledby") == "search-title"
+    assert page.query_selector(".pagefind-ui__result-thumb") is None  # no story has a picture
     # a title with markup in it is text in a result, and the excerpt runs no script
     assert not served.external, served.external
     assert not served.problems, served.problems

@@ -126,7 +126,7 @@
       bundlePath: box.getAttribute("data-bundle"),
       mergeIndex: merged,
       showSubResults: false,
-      showImages: true,
+      showImages: box.getAttribute("data-images") !== "no", // no empty column of pictures
       excerptLength: EXCERPT,
       processTerm: function (term) {
         query = term;
