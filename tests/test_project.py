@@ -22,7 +22,7 @@ from khabar import config, content, dates
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # Packages the translate and serve extras bring (stanza and spacy come with argostranslate).
 OPTIONAL_IMPORTS = {"argostranslate", "ctranslate2", "sentencepiece", "stanza", "spacy",
-                    "watchfiles", "ray", "lxml"}  # lxml: the translate extra's (XLIFF)
+                    "watchfiles", "ray", "lxml", "tqdm"}  # lxml, tqdm: the translate extra's
 IMPORT_NAMES = {"pyyaml": "yaml", "pillow": "PIL"}  # distribution name -> the name Khabar imports
 DATA_ONLY = {"tzdata"}  # read by zoneinfo, never imported
 

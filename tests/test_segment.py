@@ -33,6 +33,8 @@ def shape(text: str) -> dict[str, object]:
         "counts": {tag: len(root.findall(f".//{tag}")) for tag in tags},
         "links": Counter(a.get("href") for a in root.iter("a")),
         "images": Counter(img.get("src") for img in root.iter("img")),
+        # a translated title is still a title
+        "titled": Counter(e.tag for e in root.iter("a", "img") if e.get("title") is not None),
         "code": Counter(" ".join(c.text_content().split()) for c in root.iter("code")),
     }
 
@@ -238,7 +240,7 @@ def test_html_block_kinds() -> None:
         "www.bare.example/p",
         "info@bare.example",
         "~~خط خورده~~ و",
-        '![تصویر](https://img.example/a.png "t")',
+        '![تصویر](https://img.example/a.png "2024")',  # a title of digits stays as it is
     ],
 )
 def test_opaque_items_are_placeholders(item: str) -> None:
@@ -279,9 +281,9 @@ def test_literal_placeholder_text_is_protected() -> None:
 
 def test_link_text_is_one_unit_with_paired_markers() -> None:
     doc = segment('این [خبر **مهم**](https://n.example "عنوان") است.\n')
-    assert doc.units == ("این [1]خبر [2]مهم[3][4] است.",)
-    out, broken = doc.render_report(["This is [1]news [2]important[3][4]."])
-    assert out == 'This is [news **important**](https://n.example "عنوان").\n'
+    assert doc.units == ("عنوان", "این [1]خبر [2]مهم[3][4] است.")  # the title: its own unit
+    out, broken = doc.render_report(["Headline", "This is [1]news [2]important[3][4]."])
+    assert out == 'This is [news **important**](https://n.example "Headline").\n'
     assert broken == ()
 
 
@@ -382,7 +384,9 @@ inline_item = st.one_of(
     word.map(lambda w: f"<b>{w}</b>"),
     st.just("[^1]"),
     st.just("![عکس](https://img.example/i.png)"),
+    word.map(lambda w: f"![{w}](/i/{len(w)}.png '{w} «عنوان»')"),
     st.just("[مرجع][r]"),
+    st.just("[مرجع با عنوان][t] ![عکس][t]"),
     st.just("[کوتاه]"),
     word.map(lambda w: f"{w}\\"),
 )
@@ -428,7 +432,8 @@ block = st.one_of(
 document = st.lists(block, min_size=1, max_size=6).map(
     lambda bs: (
         "\n\n".join(bs)
-        + "\n\n[r]: https://ref.example\n[کوتاه]: /short\n\n[^1]: پانویس *مهم*\n\n[^2] x\n"
+        + "\n\n[r]: https://ref.example\n[کوتاه]: /short\n[t]: /t.png \"عنوان 'مرجع'\"\n\n"
+        "[^1]: پانویس *مهم*\n\n[^2] x\n"
     )
 )
 # SEGMENT_EXAMPLES=2000 for a longer search; the default keeps the suite quick.

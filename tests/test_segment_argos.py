@@ -20,7 +20,7 @@ BODY = """## پیشینه خبر
 نیروهای دولت با [منابع](https://example.org/src) در تهران دیدار کردند و `کد` را گفتند.[^1]
 قیمت نفت *امروز* افزایش یافت.
 
-- مورد اول با [پیوند](https://example.org/a) درباره بازار
+- مورد اول با [پیوند](https://example.org/a "منبع خبر") درباره بازار
     - مورد تو در تو با `x = 1` و **ارز**
     - مورد دیگر
 - مورد دوم از [گزارش][r]
@@ -39,7 +39,7 @@ BODY = """## پیشینه خبر
 
 [^1]: پانویس درباره [گزارش](https://example.org/fn) امروز.
 
-[r]: https://example.org/ref
+[r]: https://example.org/ref "گزارش کامل"
 """
 BLOCKS = {"h1", "h2", "h3", "h4", "ul", "ol", "li", "table", "tr", "th", "td", "blockquote"}
 
@@ -52,13 +52,16 @@ class _Structure(HTMLParser):
         self.blocks: list[str] = []
         self.links: Counter[str] = Counter()
         self.code: Counter[str] = Counter()
+        self.titled = 0  # links with a title (a footnote's backlink aside)
         self.in_code = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in BLOCKS:
             self.blocks.append(f"<{tag}>")
         if tag == "a":
-            self.links[dict(attrs).get("href") or ""] += 1
+            href = dict(attrs).get("href") or ""
+            self.links[href] += 1
+            self.titled += "title" in dict(attrs) and not href.startswith("#")
         if tag == "code":
             self.in_code = True
 
@@ -95,6 +98,7 @@ def test_real_model_keeps_headings_items_cells_links_and_code(argos_env: ArgosEn
 
     doc = segment(BODY)
     assert "h2" in doc.kinds and "td" in doc.kinds and "li" in doc.kinds
+    assert doc.kinds.count("title") == 2
     assert not any("https://" in u or "`" in u for u in doc.units)
     out, _broken = doc.render_report(translate(doc.units))
     assert out != BODY
@@ -102,4 +106,5 @@ def test_real_model_keeps_headings_items_cells_links_and_code(argos_env: ArgosEn
     assert after.blocks == before.blocks
     assert after.links == before.links
     assert after.code == before.code
+    assert after.titled == before.titled == 2  # translated titles are still titles
     assert "https://example.org/ref" in out  # the reference link, as an inline link

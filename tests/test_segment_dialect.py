@@ -41,6 +41,8 @@ class _Shape(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(f"<{tag}>")
+        if tag in ("a", "img") and any(k == "title" for k, _v in attrs):
+            self.tags.append("title")  # a translated title is still a title
         self.targets += [f"{k}={v}" for k, v in attrs if k in ("href", "src")]
         if tag in ("code", "pre"):
             self.open.append(tag)
@@ -133,10 +135,13 @@ inline_item = st.one_of(
     word.map(lambda w: f"<b>{w}</b>"),
     st.just("[^1]"),
     st.just("![عکس خبر](https://img.example/i.png)"),
+    word.map(lambda w: f'![{w}](https://img.example/t.png "عنوان {w}")'),
+    word.map(lambda w: f"[{w}](</a b> 'عنوان «{w}»')"),
     st.just("![](https://img.example/empty.png)"),
     st.just("[مرجع][r]"),
     st.just("[کوتاه]"),
     st.just("[کوتاه][]"),
+    st.just("[با عنوان][t]"),
     st.just("~~خط~~"),
     st.just("&amp; &copy;"),
     st.just("\\*not em\\*"),
@@ -206,7 +211,8 @@ block = st.one_of(
 document = st.lists(block, min_size=1, max_size=6).map(
     lambda bs: (
         "\n\n".join(bs)
-        + "\n\n[r]: https://ref.example\n[کوتاه]: /short\n\n[^1]: پانویس *مهم*\n\n[^2]: x\n"
+        + "\n\n[r]: https://ref.example\n[کوتاه]: /short\n[t]: /t \"عنوان مرجع\"\n\n"
+        "[^1]: پانویس *مهم*\n\n[^2]: x\n"
     )
 )
 
@@ -372,9 +378,9 @@ def test_setext_and_atx_headings() -> None:
 
 def test_reference_links_become_inline_links() -> None:
     src = '[متن][r] و [کوتاه] و ![عکس][i]\n\n[r]: https://r.example "T"\n[کوتاه]: /s\n[i]: /i.png\n'
-    check(src, ("عکس", "[1]متن[2] و [3]کوتاه[4] و [5]"),
-          ["photo", "[1]text[2] and [3]short[4] and [5]"],
-          '[text](https://r.example "T") and [short](/s) and ![photo](/i.png)\n\n'
+    check(src, ("T", "عکس", "[1]متن[2] و [3]کوتاه[4] و [5]"),
+          ["Title", "photo", "[1]text[2] and [3]short[4] and [5]"],
+          '[text](https://r.example "Title") and [short](/s) and ![photo](/i.png)\n\n'
           '[r]: https://r.example "T"\n[کوتاه]: /s\n[i]: /i.png\n')
 
 
@@ -395,9 +401,9 @@ def test_emphasis_next_to_a_star_is_written_as_tags() -> None:
 
 def test_code_spans_images_and_breaks() -> None:
     src = "`a * b` و ``x ` y`` و ![عکس](p.png \"t\") یک  \nدو\n"
-    check(src, ("عکس", "[1] و [2] و [3] یک[4]دو"),
-          ["photo", "[1] and [2] and [3] one[4]two"],
-          '`a * b` and ``x ` y`` and ![photo](p.png "t") one<br />two\n')
+    check(src, ("عکس", "t", "[1] و [2] و [3] یک[4]دو"),
+          ["photo", "title", "[1] and [2] and [3] one[4]two"],
+          '`a * b` and ``x ` y`` and ![photo](p.png "title") one<br />two\n')
 
 
 def test_model_text_cannot_open_a_block() -> None:

@@ -17,6 +17,14 @@ around its text (`[1]text[2]`): Python-Markdown's own inline patterns decide wha
 in the training data as citation marks); on the way back `⟦n⟧`, `【n】`, spaces inside the
 brackets and Persian digits are accepted too.
 
+An image's alt text and a link's or image's title (inline, or from a reference definition) are
+units of their own (tags "img" and "title"), in the order they come, before the unit of the text
+they are in: translated as plain text and written back inside the image or link markup, a title
+quoted and escaped so that Python-Markdown shows it as translated. One without letters (digits,
+punctuation) is kept as it is, and so is one Python-Markdown read markup in (emphasis in an alt
+text, a code span in a title) or a title whose place in the source is not certain (a quote in
+the link's target).
+
 `Document.render` puts each unit back where its text was, on one line, and leaves every other
 line of the body as it was: markers, indentation, blank lines, code, HTML, reference and
 abbreviation definitions. What the model lost is handled per placeholder (segment_restore.py):
@@ -28,9 +36,9 @@ abbreviation definitions. What the model lost is handled per placeholder (segmen
 * text from the model is always escaped, so it can add no markup, block or link of its own;
 * the rebuilt line is read back with the same patterns and must give the spans and items meant,
   in that order (an escaped `*` next to emphasis can make Python-Markdown pair the rest
-  otherwise): if not, emphasis is written as HTML tags (`<em>`), and failing that, or when the
-  line would open a block (a tag or footnote marker moved to its start), the unit keeps its
-  source text and is reported.
+  otherwise), and each translated title as translated: if not, emphasis is written as HTML
+  tags (`<em>`), and failing that, or when the line would open a block (a tag or footnote
+  marker moved to its start), the unit keeps its source text and is reported.
 
 Reference links are written back as inline links (their name may be the text the model
 translates); texts Python-Markdown itself cannot be traced back from (it misplaces some
@@ -48,7 +56,7 @@ from markdown import Markdown
 
 from .segment_blocks import Span, new_markdown, parse
 from .segment_inline import InlineReader
-from .segment_restore import Restored, Style, events, restore
+from .segment_restore import Restored, Style, events, restore, titles
 from .segment_units import Token, Unit, Units
 
 __all__ = ["Document", "Token", "Translator", "Unit", "segment", "translate_inline",
@@ -76,7 +84,9 @@ class Document:
     normalized: tuple[str, ...]  # the same lines, tabs expanded, as the spans count columns
     places: tuple[Placed, ...]
     inline: tuple[Unit, ...]
-    tags: tuple[str, ...]  # per unit: the element its text is in ("img" for alt text)
+    # per unit: the element its text is in ("img" for alt text, "title" for a link's or image's
+    # title)
+    tags: tuple[str, ...]
     style: Style
     reader: InlineReader = field(compare=False, repr=False)  # the body's own parse
     checker: Markdown = field(compare=False, repr=False)  # a clean one, to read lines alone
@@ -117,7 +127,7 @@ class Document:
                 alts = [a or "" for a in restored]
                 cell = place is not None and place.tag in _CELLS
                 r = restore(unit, text, alts, self.style, cell=cell, html=html)
-                if place is None:  # alt text: plain
+                if place is None:  # alt text or a title: plain
                     out, intact = r.text, r.intact
                     break
                 if self._holds(r, place):
@@ -132,13 +142,18 @@ class Document:
 
     def _holds(self, r: Restored, place: Placed) -> bool:
         """Whether the rebuilt line reads as intended: not empty, opening no block with the
-        markup it starts with (a tag or footnote marker the model moved there), and with the
+        markup it starts with (a tag or footnote marker the model moved there), with the
         spans and items `restore` meant, in that order (an escaped `*` next to emphasis can
-        change how Python-Markdown pairs the others)."""
+        change how Python-Markdown pairs the others), and each translated title shown as
+        translated."""
         if not r.text.strip() or (r.lead and self._opens_block(r.text)):
             return False
         nodes = self.reader.read(r.text, place.tag, place.suffix)
-        return nodes is not None and events(nodes) == r.events
+        return (
+            nodes is not None
+            and events(nodes) == r.events
+            and _shows(titles(nodes), r.titles)
+        )
 
     def _opens_block(self, line: str) -> bool:
         """Whether `line` read alone is anything but one paragraph of text."""
@@ -170,6 +185,13 @@ class Document:
         return "\n".join(line for i, line in enumerate(out) if i not in dropped)
 
 
+def _shows(got: Sequence[str | None], wanted: Sequence[str | None]) -> bool:
+    """Whether each link and image shows the title wanted for it (None: whatever it had)."""
+    return len(got) == len(wanted) and all(
+        want is None or want == shown for shown, want in zip(got, wanted, strict=True)
+    )
+
+
 def _overlaps(span: Span, taken: dict[int, list[tuple[int, int]]]) -> bool:
     """Whether `span` covers text another placed span covers (then it is left alone)."""
     ranges = [
@@ -196,7 +218,6 @@ def segment(
     style = Style(frozenset(parsed.md.ESCAPED_CHARS))
     units = Units()
     reader = InlineReader(parsed.md)
-    tags: list[str] = []
     places: list[Placed] = []
     taken: dict[int, list[tuple[int, int]]] = {}
     for slot in parsed.slots:
@@ -207,11 +228,11 @@ def segment(
             nodes = reader.read(slot.text, slot.tag, slot.suffix, units)
         except RecursionError:  # spans nested hundreds deep: the renderer shows them as text
             nodes = None
-        index = units.add_nodes(nodes or [])
+        index = units.add_nodes(nodes or [], slot.tag)
         if nodes is None or not any(u.translatable for u in units.items[mark:]):
-            del units.items[mark:]  # nothing to translate: its lines stay as they are
+            units.drop(mark)  # nothing to translate: its lines stay as they are
             continue
-        tags += ["img"] * (index - mark) + [slot.tag]
+        units.in_order(mark, index)
         places.append(Placed(index, slot.span, slot.tag, slot.suffix))
     lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return Document(
@@ -219,7 +240,7 @@ def segment(
         normalized=parsed.lines,
         places=tuple(places),
         inline=tuple(units.items),
-        tags=tuple(tags),
+        tags=tuple(units.tags),
         style=style,
         reader=reader,
         checker=new_markdown(extensions, extension_configs),

@@ -6,13 +6,15 @@ the same length, so every pattern (and any a site's extension adds) decides exac
 when the page is rendered. What this pass keeps besides is the source text of each match: code,
 HTML, autolinks, footnote references, breaks and anything unknown become one opaque item; a
 link, emphasis or strikethrough becomes a span whose markup is kept round its text, which is
-read on. A text becomes one `Unit`: prose with a numbered placeholder per item.
+read on. A text becomes one `Unit`: prose with a numbered placeholder per item; an image's alt
+text and a link's or image's title become units of their own, which the item or span names.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
 
@@ -27,10 +29,11 @@ from markdown.inlinepatterns import (
     ReferenceInlineProcessor,
     ShortImageReferenceInlineProcessor,
     ShortReferenceInlineProcessor,
+    dequote,
 )
 from markdown.treeprocessors import InlineProcessor as InlinePass
 
-from .segment_units import URL_RE, Node, Opaque, Span, Text, Units, trim_url
+from .segment_units import URL_RE, Node, Opaque, Span, Text, Title, Units, trim_url
 
 # Spans whose text is translated, with the markup written round it: `_` emphasis comes back as
 # `*`, which Python-Markdown also reads inside a word, where the model may put it.
@@ -43,6 +46,7 @@ _URL_GROUP = f"(?P<url>(?i:{URL_RE.pattern}))"
 # this module keeps from the model), not elements of their own.
 _IN_TEXT = frozenset({"html", "url", "abbr"})
 _URL_ESCAPE = re.compile(r"([\\`*\[\]])")  # in a URL written back, what could open markup
+_TITLE_SPACE = LinkInlineProcessor.RE_TITLE_CLEAN  # each space in a title, as getLink reads it
 
 
 class InlineReader:
@@ -78,8 +82,8 @@ class InlineReader:
     ) -> list[Node] | None:
         """The nodes of `text`, the text of a `tag` element, read with `suffix` after it as the
         renderer reads it; None when a match could not be traced back to its source (a text
-        Python-Markdown itself garbles: best left as it is). Image alt texts become units of
-        `units`, if given."""
+        Python-Markdown itself garbles: best left as it is). Image alt texts and link and image
+        titles become units of `units`, if given."""
         self.units = units
         for pattern in self.patterns:
             reset = getattr(pattern, "reset", None)
@@ -227,19 +231,26 @@ class InlineReader:
                     close = inline
                 elif isinstance(pattern, short) or _COLLAPSED.fullmatch(close):
                     close = "][" + text + "]"
-            close = self._expand(close)
-            if "\n" in close:  # a target or title over two lines: not one line
+            if "\n" in self._expand(close):  # a target or title over two lines: not one line
                 self.unsure = True
             if node.tag == "img":
                 alt = node.get("alt") or ""
                 plain = util.INLINE_PLACEHOLDER_PREFIX not in text  # no markup read in it
+                alt_unit = None
                 if self.units is not None and plain and any(ch.isalpha() for ch in alt):
-                    return Opaque(close, "image", self.units.add_plain(alt))
-                return Opaque(raw, "image")
+                    alt_unit = self.units.add_plain(alt, "img")
+                close, title = self._title(pattern, close, node.get("title"))
+                if alt_unit is not None:
+                    return Opaque(close, "image", alt_unit, title)
+                if title is not None and title.unit is not None:  # the alt as it is
+                    head = self._expand(data[s:body])
+                    return Opaque(head + close, "image", None, title.moved(len(head)))
+                return Opaque(raw, "image", title=title)
             self._process(node, index, own=True)
             children = tuple(self._nodes(node.text or ""))
             label = _link_label(node.get("href") or "")
-            return Span("link", self._expand(data[s : m.end(0)]), close, children, label)
+            close, title = self._title(pattern, close, node.get("title"))
+            return Span("link", self._expand(data[s : m.end(0)]), close, children, label, title)
         if node.tag in _SIZES:
             if self._delimited(node, data, s) != e:
                 self.unsure = True
@@ -251,6 +262,33 @@ class InlineReader:
                 self.unsure = True
             return span
         return Opaque(raw, node.tag)
+
+    def _title(
+        self, pattern: InlineProcessor, close: str, title: str | None
+    ) -> tuple[str, Title | None]:
+        """A link's or image's `close` (`](target "title")`, placeholders in it) as its source,
+        and the `title` Python-Markdown read from it; with words in it, the title is a unit of
+        its own, placed at its quoted source in `close`. Not when markup other than escapes was
+        read in it (it shows only that markup's text), or when where it is cannot be told for
+        sure (a quote in the target)."""
+        expanded = self._expand(close)
+        if title is None:
+            return expanded, None
+        shown = html.unescape(_ESCAPED.sub(lambda m: chr(int(m.group(1))), title))
+        at = _title_at(close)
+        if self.units is None or at is None or not any(ch.isalpha() for ch in shown):
+            return expanded, Title(shown)
+        a, b = at
+        quoted = close[a:b]
+        keys = util.INLINE_PLACEHOLDER_RE.findall(quoted)
+        read = _TITLE_SPACE.sub(" ", dequote(pattern.unescape(quoted[1:-1].strip())))
+        if read != title or any(not isinstance(self.stash.get(k), Text) for k in keys):
+            return expanded, Title(shown)
+        head, quoted = self._expand(close[:a]), self._expand(quoted)
+        unit = self.units.add_plain(shown, "title")
+        return head + quoted + self._expand(close[b:]), Title(
+            shown, unit, len(head), len(head) + len(quoted)
+        )
 
     def _delimited(self, el: Element, data: str, pos: int) -> int:
         """Where the emphasis `el`, made from `data[pos:]`, ends in it; -1 if its texts and
@@ -312,10 +350,9 @@ class InlineReader:
                     if a and node.text.startswith(a.group()):
                         merged[i] = Text(node.text[a.end() :], node.source[a.end() :])
                         merged[i - 1] = (
-                            Opaque(before.raw + a.group(), before.kind, before.alt_unit)
+                            replace(before, raw=before.raw + a.group())
                             if isinstance(before, Opaque)
-                            else Span(before.kind, before.open, before.close + a.group(),
-                                      before.children, before.label)
+                            else replace(before, close=before.close + a.group())
                         )
         return merged
 
@@ -360,6 +397,25 @@ def _inline_target(url: str, title: str | None) -> str | None:
     elif title:
         return None
     return f"]({dest})"
+
+
+def _title_at(close: str) -> tuple[int, int] | None:
+    """Where the quoted title is in a link's `close` (`](target "title")`), as
+    LinkInlineProcessor.getLink finds it; None if it has none, or if a quote before it (in the
+    target) makes where uncertain."""
+    if not close.startswith("](") or not close.endswith(")"):
+        return None
+    m = LinkInlineProcessor.RE_LINK.match(close, 1)
+    if m and m.group(1):  # `](<target> "title")`
+        return m.span(2) if m.group(2) else None
+    end = len(close[:-1].rstrip(" "))
+    quote = close[end - 1 : end]
+    if quote not in ("'", '"'):
+        return None
+    start = close.find(quote, 2)
+    if start >= end - 1 or "'" in close[2:start] or '"' in close[2:start]:
+        return None
+    return start, end
 
 
 def _link_label(url: str) -> str:

@@ -5,17 +5,18 @@
   the source is dropped, its text kept as plain text; a dropped link is appended at the end of
   the unit as `[host](same target)` so that no link is ever lost;
 * text from the model is always escaped for Python-Markdown, so it can add no markup, block or
-  link of its own.
+  link of its own; a translated link or image title is escaped too, and quoted so that it ends
+  where it should and Python-Markdown shows it as it was translated.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from .segment_units import TOKEN_RE, Node, Opaque, Span, Unit
+from .segment_units import TOKEN_RE, Node, Opaque, Span, Token, Unit
 
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
 # Python-Markdown's own escapable characters; an extension adds more (`~` for pymdownx.tilde).
@@ -62,6 +63,7 @@ class _Piece:
     group: int = 0  # emphasis markup: the pair it belongs to
     tag: str = ""  # emphasis markup: the same as an HTML tag ("<em>", "</em>")
     event: str = ""  # what Python-Markdown should read here: "+em", "-em", "o:code", ...
+    title: str | None = None  # a link's close or an image: the translated title it must show
 
 
 @dataclass
@@ -78,6 +80,8 @@ class Restored:
     intact: bool  # whether every placeholder came back once, in a nesting the source allows
     lead: str  # the markup the line starts with ("" when it starts with text)
     events: tuple[str, ...]  # the inline structure the line should read as (`events`)
+    # per link and image, in the order of `events`: the title it should show (None: as it was)
+    titles: tuple[str | None, ...] = ()
 
 
 def events(nodes: Sequence[Node]) -> tuple[str, ...]:
@@ -89,6 +93,39 @@ def events(nodes: Sequence[Node]) -> tuple[str, ...]:
         elif isinstance(node, Opaque):
             out.append(_event(node.kind, node.raw))
     return tuple(out)
+
+
+def titles(nodes: Sequence[Node]) -> tuple[str | None, ...]:
+    """The title each link and image of read nodes shows (None: none), in the order of their
+    events (a link's with its close)."""
+    out: list[str | None] = []
+    for node in nodes:
+        if isinstance(node, Span):
+            out += titles(node.children)
+            if node.kind == "link":
+                out.append(node.title.shown if node.title else None)
+        elif isinstance(node, Opaque) and node.kind == "image":
+            out.append(node.title.shown if node.title else None)
+    return tuple(out)
+
+
+def _titled(event: str) -> bool:
+    """Whether an event is a link's or image's: one with a title (`titles`)."""
+    return event in ("-link", "o:image")
+
+
+def quote_title(text: str, style: Style, *, cell: bool = False) -> str:
+    """A translated title as Markdown, quotes included, that Python-Markdown reads back as
+    `text`: escaped as model text is (parentheses too, so none can end the link), in `"`, or
+    `'` if it has `"` but no `'`, else `"` with its `"` as `&quot;`; a quote that would start
+    and end it is written `&quot;`/`&#39;` (Python-Markdown strips such quotes)."""
+    body = re.sub(r"([()])", r"\\\1", style.escape(text, cell=cell))
+    quote = "'" if '"' in body and "'" not in body else '"'
+    if quote in body:
+        body = body.replace(quote, "&quot;")
+    if body and body[0] in "'\"" and body[-1] == body[0]:
+        body = body[:-1] + ("&quot;" if body[0] == '"' else "&#39;")
+    return quote + body + quote
 
 
 def _event(kind: str, raw: str) -> str:
@@ -160,11 +197,26 @@ def restore(
                 stack.remove(tok.pair)
     intact = intact and not rejected
 
+    def title_of(tok: Token) -> str | None:
+        """The translated title a token's markup is written with (None: its own)."""
+        if tok.title is None or tok.title.unit is None:
+            return None
+        return alts[tok.title.unit] or None
+
     def markup_of(number: int) -> str:
         tok = unit.tokens[number - 1]
+        markup = tok.markup
+        if (title := title_of(tok)) is not None and tok.title is not None:
+            t = tok.title
+            markup = markup[: t.start] + quote_title(title, style, cell=cell) + markup[t.end :]
         if tok.alt_unit is not None:
-            return "![" + style.escape(alts[tok.alt_unit], cell=cell) + tok.markup
-        return tok.markup
+            return "![" + style.escape(alts[tok.alt_unit], cell=cell) + markup
+        return markup
+
+    def piece(number: int, event: str, kind: str = "") -> _Piece:
+        """A token's markup as a piece: what Python-Markdown should read there."""
+        title = title_of(unit.tokens[number - 1]) if _titled(event) else None
+        return _Piece(markup_of(number), True, kind, event=event, title=title)
 
     root = _Group(0)
     frames = [root]
@@ -174,53 +226,48 @@ def restore(
             continue
         tok = unit.tokens[x - 1]
         if tok.role == "opaque":
-            event = _event(tok.kind, tok.markup)
-            frames[-1].items.append(_Piece(markup_of(x), True, tok.kind, event=event))
+            frames[-1].items.append(piece(x, _event(tok.kind, tok.markup), tok.kind))
         elif tok.role == "open" and x not in rejected:
             group = _Group(x)
             frames[-1].items.append(group)
             frames.append(group)
         elif tok.role == "close" and tok.pair not in rejected:
             frames.pop()
-    pieces = _render_tree(unit, root.items)
+    pieces = _render_tree(unit, root.items, piece)
     present = set(where) - rejected
     for number, tok in enumerate(unit.tokens, start=1):
         if tok.role == "opaque" and number not in present:
-            pieces += [
-                _Piece(" ", False),
-                _Piece(markup_of(number), True, tok.kind, event=_event(tok.kind, tok.markup)),
-            ]
+            pieces += [_Piece(" ", False), piece(number, _event(tok.kind, tok.markup), tok.kind)]
         elif tok.role == "open" and tok.kind == "link" and number not in present:
             pieces += [
                 _Piece(" ", False),
                 _Piece("[", True, event="+link"),
                 _Piece(tok.link_label, False),
-                _Piece(unit.tokens[tok.pair - 1].markup, True, event="-link"),
+                piece(tok.pair, "-link"),
             ]
     text, lead, tagged = _join(pieces, style, plain=unit.plain, cell=cell, html=html)
     expected = tuple(
         f"o:html:{p.tag}" if p.group in tagged else p.event for p in pieces if p.event
     )
-    return Restored(text, intact, lead, expected)
+    shown = tuple(p.title for p in pieces if _titled(p.event))
+    return Restored(text, intact, lead, expected, shown)
 
 
-def _render_tree(unit: Unit, items: Sequence[_Piece | _Group]) -> list[_Piece]:
+def _render_tree(
+    unit: Unit, items: Sequence[_Piece | _Group], piece: Callable[[int, str], _Piece]
+) -> list[_Piece]:
     out: list[_Piece] = []
     for item in items:
         if isinstance(item, _Piece):
             out.append(item)
             continue
         tok = unit.tokens[item.number - 1]
-        inner = _merge(_render_tree(unit, item.items))
+        inner = _merge(_render_tree(unit, item.items, piece))
         empty = all(not p.markup and not p.text.strip() for p in inner)
         if tok.kind == "link":
             if empty:
                 inner = [_Piece(tok.link_label, False)]
-            out += [
-                _Piece("[", True, event="+link"),
-                *inner,
-                _Piece(unit.tokens[tok.pair - 1].markup, True, event="-link"),
-            ]
+            out += [_Piece("[", True, event="+link"), *inner, piece(tok.pair, "-link")]
             continue
         if empty:
             out += inner
