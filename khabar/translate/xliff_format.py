@@ -286,11 +286,19 @@ def _plain_20(el: Any, tokens: Sequence[Placeholder]) -> str:
     return "".join(out)
 
 
+def _the_file(root: Any, tag: str) -> Any:
+    """The file's one `<file>` element (Khabar writes one story per file), or None."""
+    files = root.findall(tag)
+    return files[0] if len(files) == 1 else None
+
+
+_NOT_ONE = "not one story: Khabar writes one <file> per XLIFF file"
+
+
 def _read_20(root: Any) -> Read | str:
-    files = root.findall(_q20("file"))
-    if len(files) != 1:
-        return "not one story: Khabar writes one <file> per XLIFF file"
-    file = files[0]
+    file = _the_file(root, _q20("file"))
+    if file is None:
+        return _NOT_ONE
     sha = ""
     for note in file.findall(f"{_q20('notes')}/{_q20('note')}"):
         if (note.text or "").startswith(HASH_NOTE):
@@ -395,10 +403,9 @@ def _plain_12(el: Any, tokens: Sequence[Placeholder]) -> str:
 
 
 def _read_12(root: Any) -> Read | str:
-    files = root.findall(_q12("file"))
-    if len(files) != 1:
-        return "not one story: Khabar writes one <file> per XLIFF file"
-    file = files[0]
+    file = _the_file(root, _q12("file"))
+    if file is None:
+        return _NOT_ONE
     note = file.find(f"{_q12('header')}/{_q12('note')}")
     text = note.text or "" if note is not None else ""
     sha = text[len(HASH_NOTE):].strip() if text.startswith(HASH_NOTE) else ""
