@@ -349,7 +349,20 @@ def test_a_site_without_stories_has_no_index(mini_site: Path, tmp_path: Path) ->
         story.unlink()
     build(mini_site, tmp_path / "out")
     assert not (tmp_path / "out/pagefind").exists()
-    assert (tmp_path / "out/fa/search/index.html").is_file()
+    page = (tmp_path / "out/fa/search/index.html").read_text("utf-8")
+    assert "هنوز خبری برای جستجو نیست." in page  # says so, and loads no missing script
+    assert "pagefind" not in page and 'id="search"' not in page
+
+
+def test_a_language_whose_stories_all_wait_for_translation_says_so(
+        mini_site: Path, tmp_path: Path) -> None:
+    for story in (mini_site / NEWS).glob("*.en.md"):
+        story.unlink()
+    build(mini_site, tmp_path / "out")
+    english = (tmp_path / "out/en/search/index.html").read_text("utf-8")
+    assert "No stories to search yet." in english and "pagefind-ui.js" not in english
+    assert 'data-bundle="/briefing/pagefind/fa/1-of-1/"' in (
+        tmp_path / "out/fa/search/index.html").read_text("utf-8")
 
 
 def test_a_static_file_in_the_index_folder_is_an_error(mini_site: Path, tmp_path: Path) -> None:

@@ -116,7 +116,7 @@
 
   function start() {
     var box = document.getElementById("search");
-    if (!box || !box.getAttribute("data-bundle") || typeof PagefindUI === "undefined") return;
+    if (!box || typeof PagefindUI === "undefined") return;
     var query = "";
     // one index a year (khabar/search.py): the newest is the bundle, the older ones merged
     var merged = (box.getAttribute("data-merge") || "").split(" ").filter(Boolean)
