@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, Run, need_tool, snapshot, write
-from playwright.sync_api import Browser, Page, Route
+from playwright.sync_api import Browser, Dialog, Page, Route
 from test_browser import serving
 from test_pages_in_browser import AXE_RUN, AXE_SOURCE
 
@@ -400,9 +400,14 @@ class Served:
         page = ctx.new_page()
         page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.problems.append(str(e)))
-        page.on("dialog", lambda d: (self.problems.append(f"dialog {d.message}"), d.dismiss()))
+        page.on("dialog", self._dialog)
         page.goto(path, wait_until="load")
         return page
+
+    def _dialog(self, dialog: Dialog) -> None:
+        """A dialog (an `alert` a result's text ran) is a problem, dismissed."""
+        self.problems.append(f"dialog {dialog.message}")
+        dialog.dismiss()
 
     def _only_local(self, route: Route) -> None:
         if route.request.url.startswith(self.url + "/"):
