@@ -187,6 +187,8 @@ def imported(site: Path, cli: Callable[..., Run], folder: Path, sentence: str) -
     and that the person's `sentence` reached the memory."""
     result = cli("translate", "--site", site, "--import", folder)
     assert result.code == 0, result.err
+    said = [line for line in result.out.splitlines() if "reviewed sentence pair" in line]
+    assert said and int(said[0].split()[0]) >= 6, result.out  # every sentence of the file
     english = site / NEWS / "libya-report.en.md"
     block = front(english)["translation"]
     original = content.text_sha256((site / NEWS / "libya-report.fa.md")

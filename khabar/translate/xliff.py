@@ -266,7 +266,7 @@ def import_xliff(site: Path, folder: Path, out: TextIO | None = None,
     if not files:
         raise KhabarError([Diagnostic(str(folder), None, "no .xlf files here",
                                       "run `khabar translate --export xliff DIR` first")])
-    code = 0
+    code = stored = 0
     imported: list[tuple[Path, str]] = []
     with workspace.lock(config.content_dir), \
             TranslationMemory.open(config.root / MEMORY_FILE) as memory:
@@ -282,15 +282,16 @@ def import_xliff(site: Path, folder: Path, out: TextIO | None = None,
             languages = (got.source_lang, got.target_lang)
             # the person's sentences, as the file pairs them (human.py's block alignment
             # below adds those of a translation edited outside XLIFF too)
-            memory.store_many(human_key(*languages), [(a, b) for a, b, _m in said
-                                                      if normalise(a) and b.strip()],
-                              languages=languages, origin=HUMAN)
+            stored += memory.store_many(human_key(*languages),
+                                        [(a, b) for a, b, _m in said
+                                         if normalise(a) and b.strip()],
+                                        languages=languages, origin=HUMAN)
             memory.store_markup((a, m) for a, _b, m in said if m)
             print(f"imported {display_path(path)}", file=out)
         if imported:
             reviewed = [j for j in _jobs(config) if (j.source.file, j.target_lang) in imported]
-            added = take_reviewed(memory, reviewed, config)
-            print(f"{added} reviewed sentence pair(s) into the translation memory", file=out)
+            stored += take_reviewed(memory, reviewed, config)
+            print(f"{stored} reviewed sentence pair(s) into the translation memory", file=out)
     return code
 
 
