@@ -194,7 +194,9 @@ def run(site_dir: Path, out: Path, work: Path, quick: cache.Stamps, options: str
         made = _make(job, partial, state, parallel, clock,
                      lambda: cache.pack(articles, loaded.bodies.used))
         if loaded.site.config.search:
-            made = _with_search(made, loaded.site, work, out, previous)
+            # a partial build: only the changed stories' search documents can differ
+            changed = {slug for _lang, slug in partial[1]} if partial is not None else None
+            made = _with_search(made, loaded.site, work, out, previous, changed)
         clock.lap("search index")
         differ = staging.complete(made.written, made.fixed, made.expected, set(previous))
         clock.lap("stage")
@@ -273,12 +275,12 @@ def _make(job: _Job, partial: tuple[set[str], dict[tuple[str, str], bytes]] | No
 
 
 def _with_search(made: _Made, site: SiteView, scratch: Path, out: Path,
-                 previous: Mapping[str, bytes]) -> _Made:
+                 previous: Mapping[str, bytes], changed: set[str] | None) -> _Made:
     """The search index (search.py) made whole from the site, or the output's kept when no
     story changed, in place of the last build's: staged like the fixed files (unchanged
     ones linked from the output), before the publish, so a failed index leaves the old
     site."""
-    files = search.index(site, scratch, out=out, last=previous)
+    files = search.index(site, scratch, out=out, last=previous, changed=changed)
     fixed = made.fixed
     for path, data in files.items():
         fixed.add(path, data, "the search index")

@@ -43,6 +43,7 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from html import unescape
@@ -56,7 +57,7 @@ from markupsafe import escape
 from .errors import CommandError
 from .publish import STAGE_PREFIX
 from .render import SiteView, StoryView, _Views
-from .stories import PENDING, search_part, search_parts
+from .stories import PENDING, Story, search_part, search_parts
 from .text import ascii_digits, match_key
 from .urls import output_path
 
@@ -160,43 +161,61 @@ def document(view: StoryView, lang: str, direction: str,
     return "\n".join(parts)
 
 
-def documents(site: SiteView) -> dict[str, dict[str, str]]:
-    """Every story's document by its path under the scratch folder, per bundle (the folder
-    of one part of a language's index: stories.search_parts). A document's path is its
+def parts(site: SiteView) -> dict[str, list[tuple[str, Story]]]:
+    """Every story a search indexes, as (language, story), by the folder of its part of its
+    language's index (stories.search_parts): `pagefind/fa/2-of-4`."""
+    out: dict[str, list[tuple[str, Story]]] = {}
+    urls = site.urls
+    for language in site.config.languages:
+        stories = site.stories[language.code]
+        count = search_parts(stories)
+        for story in stories:
+            if story.state != PENDING:
+                folder = urls.search_bundle(language.code, search_part(story.slug, count),
+                                            count)
+                out.setdefault(folder.strip("/"), []).append((language.code, story))
+    return out
+
+
+def documents(site: SiteView, members: Sequence[tuple[str, Story]]) -> dict[str, str]:
+    """The document of each story of a part, by its path under the scratch folder: its
     page's address under the base URL's path (/repo/fa/articles/x/), which each result
     carries (the search script links it as it is: Pagefind's own address for it adds the
     path again)."""
-    out: dict[str, dict[str, str]] = {}
     urls = site.urls
-    for language in site.config.languages:
-        views = _Views(site, language.code)
-        join = site.words[language.code].join
-        parts = search_parts(site.stories[language.code])
-        for story in site.stories[language.code]:
-            if story.state == PENDING:
-                continue
-            href = urls.href(urls.article(language.code, story.slug))
-            folder = urls.search_bundle(language.code, search_part(story.slug, parts), parts)
-            out.setdefault(folder.strip("/"), {})[output_path(href)] = \
-                document(views.story(story), language.code, language.dir, join)
+    views = {code: _Views(site, code) for code in {code for code, _s in members}}
+    out: dict[str, str] = {}
+    for code, story in members:
+        language = site.config.language(code)
+        href = urls.href(urls.article(code, story.slug))
+        out[output_path(href)] = document(views[code].story(story), code, language.dir,
+                                          site.words[code].join)
     return out
 
 
 def index(site: SiteView, scratch: Path, *, out: Path | None = None,
-          last: Mapping[str, bytes] | None = None,
+          last: Mapping[str, bytes] | None = None, changed: AbstractSet[str] | None = None,
           timeout: float | None = None) -> dict[str, bytes]:
     """The search index and Pagefind's scripts, by output path (under `pagefind/`): a
     bundle per part of a language's stories (`pagefind/fa/2-of-4/`), each made by Pagefind
     in a scratch folder under `scratch` (the build's work folder), removed after, or the
-    output's own when it was made from the same documents (`out`: the output folder; `last`: the
-    fingerprints of its files, from the build cache); Pagefind's interface once, in
-    `pagefind/`. Raises CommandError (one line) when Pagefind is missing or fails."""
-    shards = documents(site)
+    output's own (`out`: the output folder; `last`: the fingerprints of its files, from the
+    build cache) when it was made from the same documents, or when it has none of the
+    stories `changed` (a partial build's: the only ones whose text may differ); Pagefind's
+    interface once, in `pagefind/`. Raises CommandError (one line) when Pagefind is
+    missing or fails."""
+    shards = parts(site)
     if not shards:
         return {}  # Pagefind refuses to make an index of nothing: no search until a story
     files: dict[str, bytes] = {}
     todo: list[tuple[str, dict[str, str], str]] = []
-    for folder, docs in sorted(shards.items()):
+    for folder, members in sorted(shards.items()):
+        if changed is not None and changed.isdisjoint(s.slug for _c, s in members):
+            kept = _kept(out, last or {}, folder, None)
+            if kept is not None:
+                files.update(kept)
+                continue
+        docs = documents(site, members)
         digest = _digest(docs)
         kept = _kept(out, last or {}, folder, digest)
         if kept is None:
@@ -207,7 +226,8 @@ def index(site: SiteView, scratch: Path, *, out: Path | None = None,
     if shared is None and not todo:  # the interface is gone from the output: a bundle again
         folder = sorted(shards)[0]
         files = {p: d for p, d in files.items() if not p.startswith(folder + "/")}
-        todo.append((folder, shards[folder], _digest(shards[folder])))
+        docs = documents(site, shards[folder])
+        todo.append((folder, docs, _digest(docs)))
     with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
         made = list(pool.map(lambda job: _bundle(job[0], job[1], job[2], scratch, timeout),
                              todo))
@@ -265,16 +285,18 @@ def _pagefind_version() -> str:
 
 
 def _kept(out: Path | None, last: Mapping[str, bytes], folder: str,
-          digest: str) -> dict[str, bytes] | None:
-    """The output's bundle `folder` when it was made from documents with this digest and
-    its files are the ones the cache fingerprinted: a build that changed none of its
-    stories (or only a template, the stylesheet) does not index them again."""
+          digest: str | None) -> dict[str, bytes] | None:
+    """The output's bundle `folder` when its files are the ones the cache fingerprinted
+    and it was made from documents with this digest (None: documents known to be the
+    same): a build that changed none of its stories (or only a template, the stylesheet)
+    does not index them again."""
     paths = {p for p in last if p.startswith(folder + "/")}
     if out is None or f"{folder}/{DIGEST_NAME}" not in paths \
             or _pagefind_version().startswith("PAGEFIND"):
         return None
     try:
-        if (out / folder / DIGEST_NAME).read_bytes() != f"{digest}\n".encode():
+        if digest is not None and \
+                (out / folder / DIGEST_NAME).read_bytes() != f"{digest}\n".encode():
             return None
     except OSError:
         return None

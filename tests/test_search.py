@@ -329,12 +329,21 @@ def test_a_change_indexes_again_only_the_part_of_its_story(
         ran.append(len(list(source.rglob("*.html"))))
         return real(source, target, timeout)
 
+    made: list[str] = []
+    real_document = search.document
+
+    def document(view: Any, *args: Any) -> str:
+        made.append(view.slug)
+        return real_document(view, *args)
+
     monkeypatch.setattr(search, "run_pagefind", counted)
+    monkeypatch.setattr(search, "document", document)
     story = mini_site / NEWS / "filler-007.fa.md"
     story.write_text(story.read_text("utf-8") + "\nیک بند تازه.\n", "utf-8")
-    build(mini_site, out)
+    assert build(mini_site, out).partial
     part = f"fa/{search_part('filler-007', 2)}-of-2"
     assert ran == [found[part]]  # one part, its stories only
+    assert len(made) == found[part]  # and only its stories' documents were made
     after = search_tree(out)
     other = {k for k in before if k.startswith("pagefind/fa/") and part not in k}
     assert other and all(after.get(k) == before[k] for k in other)
