@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 from .errors import Diagnostic, KhabarError
 
-WIDTHS: tuple[int, ...] = (480, 800, 1200)  # srcset candidates; never upscaled
+WIDTHS: tuple[int, ...] = (320, 480, 800, 1200)  # srcset candidates; never upscaled
 SHARE_SIZE = (1200, 630)
 JPEG_QUALITY = 82
 _FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"),

@@ -221,7 +221,9 @@ def image_view(image: StoryImage, config: SiteConfig, urls: Urls) -> ImageView:
         return ImageView(src=ref.src, srcset="", width=0, height=0, share=ref.src,
                          share_width=0, share_height=0, media_type="", **words)
     variants = picture.variants
-    middle, largest = variants[(len(variants) - 1) // 2], variants[-1]
+    # the file a browser without srcset shows: 800 px (a column's width), or the largest
+    middle = next((v for v in variants if v.width >= 800), variants[-1])
+    largest = variants[-1]
     srcset = ", ".join(f"{urls.href(urls.media(v.name))} {v.width}w" for v in variants) \
         if len(variants) > 1 else ""
     return ImageView(src=urls.href(urls.media(middle.name)), srcset=srcset,

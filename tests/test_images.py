@@ -52,10 +52,11 @@ def all_variants(path: Path, cache: Path) -> list[bytes]:
 
 
 @pytest.mark.parametrize(("width", "expected"), [
-    (3000, [480, 800, 1200]),
-    (1000, [480, 800, 1000]),
-    (1200, [480, 800, 1200]),
-    (800, [480, 800]),
+    (3000, [320, 480, 800, 1200]),
+    (1000, [320, 480, 800, 1000]),
+    (1200, [320, 480, 800, 1200]),
+    (800, [320, 480, 800]),
+    (400, [320, 400]),
     (300, [300]),
     (120, [120]),
 ])
@@ -75,7 +76,7 @@ def test_picture_names_carry_the_content_digest(tmp_path: Path) -> None:
     assert picture.digest == digest
     assert picture.media_type == "image/jpeg"
     assert [v.name for v in picture.variants] == [
-        f"benghazi.{digest[:10]}.{w}.jpg" for w in (480, 800, 1000)]
+        f"benghazi.{digest[:10]}.{w}.jpg" for w in (320, 480, 800, 1000)]
 
 
 @pytest.mark.parametrize(("fmt", "suffix", "media_type"), [
@@ -105,8 +106,9 @@ def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     path = draw(tmp_path / "turned.jpg", (1000, 600), "JPEG", exif=exif)
     picture = inspect(path)
     assert (picture.width, picture.height) == (600, 1000)
-    assert [(v.width, v.height) for v in picture.variants] == [(480, 800), (600, 1000)]
-    im = opened(variant_bytes(path, picture, picture.variants[0], tmp_path / "cache"))
+    assert [(v.width, v.height) for v in picture.variants] == [(320, 533), (480, 800),
+                                                               (600, 1000)]
+    im = opened(variant_bytes(path, picture, picture.variants[1], tmp_path / "cache"))
     assert im.size == (480, 800)
     assert rgba(im, (470, 10))[:3] == pytest.approx(RED, abs=12)  # top-left went top-right
     assert rgba(im, (10, 10))[:3] == pytest.approx(BLUE, abs=12)
@@ -132,7 +134,7 @@ def test_all_metadata_is_stripped(tmp_path: Path) -> None:
         assert not im.getexif().get_ifd(0x8825)
         assert not {"exif", "comment", "icc_profile", "xmp"} & set(im.info)
         assert b"Exif" not in data and b"front line" not in data
-    assert len(picture.variants) == 3
+    assert len(picture.variants) == 4
 
 
 def test_png_text_chunks_are_stripped(tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ def test_cmyk_jpeg_becomes_rgb_and_palette_png_keeps_transparency(tmp_path: Path
     palette.putpalette([255, 255, 255, 200, 30, 40] + [0] * 762)
     palette.paste(1, (0, 0, 250, 300))
     palette.save(tmp_path / "flag.png", transparency=0)
-    out = opened(all_variants(tmp_path / "flag.png", tmp_path / "cache")[0]).convert("RGBA")
+    out = opened(all_variants(tmp_path / "flag.png", tmp_path / "cache")[1]).convert("RGBA")
     assert rgba(out, (10, 10)) == (200, 30, 40, 255)
     assert rgba(out, (470, 10))[3] == 0
 

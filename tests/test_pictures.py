@@ -60,7 +60,7 @@ def test_story_page_shows_the_picture_in_every_width(pictured: Path) -> None:
     doc = page(pictured, "/fa/articles/haftar-turkey/")
     img = doc.cssselect("figure.picture img")[0]
     candidates = [c.split() for c in img.get("srcset").split(", ")]
-    assert [w for _, w in candidates] == ["480w", "800w", "1200w"]
+    assert [w for _, w in candidates] == ["320w", "480w", "800w", "1200w"]
     for url, width in candidates:
         made = pictured / url.removeprefix("/briefing/")
         with Image.open(made) as im:  # each file is the width it claims, ratio kept
@@ -88,7 +88,8 @@ def test_translation_shows_its_originals_picture_marked_in_its_language(
 def test_lists_show_a_lazy_thumbnail_without_repeating_the_alt(pictured: Path) -> None:
     thumb = page(pictured, "/fa/").cssselect("img.thumb")[0]
     assert thumb.get("loading") == "lazy" and thumb.get("alt") == ""  # the title says it
-    assert thumb.get("sizes") == "8rem" and "480w" in thumb.get("srcset")
+    # 8rem: a 2x screen takes the 320-px file, not a larger one
+    assert thumb.get("sizes") == "8rem" and "320w" in thumb.get("srcset")
 
 
 def test_share_cards_structured_data_and_feeds_carry_the_picture(pictured: Path) -> None:
