@@ -375,6 +375,25 @@ def test_the_story_picture_loads_the_right_width(site: Site, width: int, scale: 
         ctx.close()
 
 
+@pytest.mark.parametrize(("scale", "chosen"), [(1, 320), (2, 320), (3, 480)])
+def test_a_list_thumbnail_loads_a_small_file(site: Site, scale: int, chosen: int) -> None:
+    """A thumbnail is 8rem at most: a phone's 1x or 2x screen takes the 320-px file."""
+    ctx = site.browser.new_context(base_url=site.url, device_scale_factor=scale,
+                                   viewport={"width": 390, "height": 800})
+    ctx.route("**/*", site._only_local)
+    page = ctx.new_page()
+    try:
+        page.goto(EN_HOME, wait_until="load")
+        img = page.wait_for_selector("img.thumb")
+        assert img is not None
+        img.scroll_into_view_if_needed()  # it loads lazily
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img)
+        current = img.evaluate("img => img.currentSrc")
+        assert f".{chosen}." in current, current
+    finally:
+        ctx.close()
+
+
 def test_an_english_page_does_not_download_the_persian_font(site: Site) -> None:
     """Its one Persian word, the language switch's فارسی, is drawn in a system font, and
     Persian pages take only Vazirmatn's Arabic-script subset until Latin letters appear."""
