@@ -8,6 +8,7 @@ import hashlib
 import os
 import pickle
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -317,6 +318,21 @@ def _build_command(site: Path, out: Path) -> list[str]:
             "--out", str(out)]
 
 
+def _timed_and_undone(site: Path, out: Path, env: dict[str, str], spare: Path) -> float:
+    """How long the next build into `out` takes: run and timed, then its output and its
+    cache put back as they were, so the build is there to be done (and killed) again."""
+    cache_dir = cache.folder(site, out)
+    shutil.copytree(out, spare / "out", symlinks=True)
+    shutil.copytree(cache_dir, spare / "cache", symlinks=True)
+    started = time.perf_counter()
+    subprocess.run(_build_command(site, out), check=True, capture_output=True, env=env)
+    span = time.perf_counter() - started
+    for kept, place in ((spare / "out", out), (spare / "cache", cache_dir)):
+        shutil.rmtree(place)
+        kept.rename(place)
+    return span
+
+
 def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
     """SIGKILL at random moments of a build that changes every page (a new site title),
     and of one that changes a few: the output is always the old site or the new one."""
@@ -337,18 +353,17 @@ def test_killed_builds_leave_the_old_or_the_new_site(tmp_path: Path) -> None:
                              encoding="utf-8")
         else:
             config.write_text(text.replace(before, after, 1), encoding="utf-8")
-        started = time.perf_counter()
         subprocess.run(_build_command(site, tmp_path / f"new{step}"), check=True,
                        capture_output=True, env=env)
-        span = time.perf_counter() - started
         new = tree(tmp_path / f"new{step}")
         assert new != old
-        # a one-article rebuild takes a fraction of the clean build just timed
-        window = span if before is not None else span / 3
+        # kills within the time this very rebuild takes (timed, then undone)
+        window = 0.8 * _timed_and_undone(site, out, env, tmp_path / f"spare{step}")
+        assert tree(out) == old
         for _kill in range(3):
             proc = subprocess.Popen(_build_command(site, out), stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, env=env)
-            time.sleep(rng.uniform(0.05, window))
+            time.sleep(rng.uniform(0.05, max(window, 0.1)))
             proc.send_signal(signal.SIGKILL)
             hits += proc.wait() == -signal.SIGKILL
             now = tree(out)
