@@ -177,13 +177,16 @@ def parts(site: SiteView) -> dict[str, list[tuple[str, Story]]]:
     return out
 
 
-def documents(site: SiteView, members: Sequence[tuple[str, Story]]) -> dict[str, str]:
+def documents(site: SiteView, members: Sequence[tuple[str, Story]],
+              views: dict[str, _Views] | None = None) -> dict[str, str]:
     """The document of each story of a part, by its path under the scratch folder: its
     page's address under the base URL's path (/repo/fa/articles/x/), which each result
     carries (the search script links it as it is: Pagefind's own address for it adds the
-    path again)."""
+    path again). `views`: each language's, made once for every part."""
     urls = site.urls
-    views = {code: _Views(site, code) for code in {code for code, _s in members}}
+    views = {} if views is None else views
+    for code in {code for code, _s in members} - views.keys():
+        views[code] = _Views(site, code)
     out: dict[str, str] = {}
     for code, story in members:
         language = site.config.language(code)
@@ -209,13 +212,14 @@ def index(site: SiteView, scratch: Path, *, out: Path | None = None,
         return {}  # Pagefind refuses to make an index of nothing: no search until a story
     files: dict[str, bytes] = {}
     todo: list[tuple[str, dict[str, str], str]] = []
+    views: dict[str, _Views] = {}
     for folder, members in sorted(shards.items()):
         if changed is not None and changed.isdisjoint(s.slug for _c, s in members):
             kept = _kept(out, last or {}, folder, None)
             if kept is not None:
                 files.update(kept)
                 continue
-        docs = documents(site, members)
+        docs = documents(site, members, views)
         digest = _digest(docs)
         kept = _kept(out, last or {}, folder, digest)
         if kept is None:
@@ -226,7 +230,7 @@ def index(site: SiteView, scratch: Path, *, out: Path | None = None,
     if shared is None and not todo:  # the interface is gone from the output: a bundle again
         folder = sorted(shards)[0]
         files = {p: d for p, d in files.items() if not p.startswith(folder + "/")}
-        docs = documents(site, shards[folder])
+        docs = documents(site, shards[folder], views)
         todo.append((folder, docs, _digest(docs)))
     with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
         made = list(pool.map(lambda job: _bundle(job[0], job[1], job[2], scratch, timeout),
