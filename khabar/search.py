@@ -210,23 +210,24 @@ def index(site: SiteView, scratch: Path, *, out: Path | None = None,
     shards = parts(site)
     if not shards:
         return {}  # Pagefind refuses to make an index of nothing: no search until a story
+    last = last or {}
     files: dict[str, bytes] = {}
     todo: list[tuple[str, dict[str, str], str]] = []
     views: dict[str, _Views] = {}
     for folder, members in sorted(shards.items()):
         if changed is not None and changed.isdisjoint(s.slug for _c, s in members):
-            kept = _kept(out, last or {}, folder, None)
+            kept = _kept(out, last, folder, None)
             if kept is not None:
                 files.update(kept)
                 continue
         docs = documents(site, members, views)
         digest = _digest(docs)
-        kept = _kept(out, last or {}, folder, digest)
+        kept = _kept(out, last, folder, digest)
         if kept is None:
             todo.append((folder, docs, digest))
         else:
             files.update(kept)
-    shared = _kept_shared(out, last or {}) if not todo else None
+    shared = _kept_shared(out, last) if not todo else None
     if shared is None and not todo:  # the interface is gone from the output: a bundle again
         folder = sorted(shards)[0]
         files = {p: d for p, d in files.items() if not p.startswith(folder + "/")}

@@ -78,11 +78,18 @@ class Site:
         return self.tab
 
     def _only_local(self, route: Route) -> None:
-        if route.request.url.startswith(self.url + "/"):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
+        only_local(route, self.url, self.external)
+
+
+def only_local(route: Route, url: str, external: list[str]) -> None:
+    """A request to the served site goes on; any other is noted in `external` and refused,
+    so a page that reaches outside fails its test. Shared by the modules that drive a
+    browser."""
+    if route.request.url.startswith(url + "/"):
+        route.continue_()
+    else:
+        external.append(route.request.url)
+        route.abort()
 
 
 @contextmanager

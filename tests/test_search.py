@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, Run, need_tool, snapshot, write
 from playwright.sync_api import Browser, Dialog, Page, Route
-from test_browser import serving
+from test_browser import only_local, serving
 from test_pages_in_browser import AXE_RUN, AXE_SOURCE
 
 from khabar import cache, search
@@ -419,11 +419,7 @@ class Served:
         dialog.dismiss()
 
     def _only_local(self, route: Route) -> None:
-        if route.request.url.startswith(self.url + "/"):
-            route.continue_()
-        else:
-            self.external.append(route.request.url)
-            route.abort()
+        only_local(route, self.url, self.external)
 
 
 @pytest.fixture(scope="module")
